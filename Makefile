@@ -1,0 +1,57 @@
+# recsys_nb developer commands. `make test` is the one test command: CI (.ci/run) calls it too.
+# VENV: the virtual environment to create/use; TORCH: the torch requirement installed before the project.
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+# ml-100k for tests and tutorials: ../shared/data when it exists and RECSYS_NB_DATA is not already set
+ifeq ($(origin RECSYS_NB_DATA), undefined)
+  ifneq ($(wildcard ../shared/data/ml-100k),)
+    export RECSYS_NB_DATA := $(abspath ../shared/data)
+  endif
+endif
+
+.PHONY: help install test check export clean-nbs nbtest pytest docs docs-check readme readme-check
+
+help:
+	@echo "make test     create $(VENV) if needed, install the project with [dev], run every check CI runs"
+	@echo "make check    run the checks in the current $(VENV) without installing"
+	@echo "make docs     build the documentation site into _docs/"
+	@echo "make readme   regenerate README.md from nbs/index.ipynb"
+
+$(BIN)/python:
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e ".[dev]"
+
+test: install check
+
+# pytest runs last so that its closing line ends the output
+check: clean-nbs export readme-check nbtest docs-check pytest
+
+clean-nbs:
+	python tools/unchanged.py nbdev_clean
+
+export:
+	python tools/unchanged.py nbdev_export
+
+nbtest:
+	nbdev_test --do_print --timing
+
+pytest:
+	python -m pytest tests/ -q -rs
+
+docs:
+	python tools/build_docs.py
+
+docs-check:
+	python tools/build_docs.py --check
+
+readme:
+	python tools/build_readme.py
+
+readme-check:
+	python tools/build_readme.py --check
