@@ -81,6 +81,26 @@ def convert(nb:dict, link_re:re.Pattern, names:dict[str, str], depth:int) -> dic
     nbformat.validate(res)
     return res
 
+def _slug(title:str) -> str:
+    "myst's (GitHub-style) heading anchor."
+    t = re.sub(r"<[^>]+>|`", "", title).strip().lower()
+    return re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", t))
+
+def _anchors(nb) -> set[str]:
+    return {_slug(m) for c in nb["cells"] if c["cell_type"] == "markdown"
+            for m in re.findall(r"^#{1,6}\s+(.+?)\s*$", "".join(c["source"]), re.M)}
+
+def _drop_dead_anchors(nb, anchors:dict, page:str):
+    "Unlink references to anchors that have no heading (e.g. private helpers nbdev links to but does not document)."
+    def fix(m):
+        target = m["page"] or page
+        target = str((Path(page).parent/target).as_posix()) if m["page"] else page
+        target = re.sub(r"(^|/)\.\./?", "", target) if target not in anchors else target
+        return m[0] if anchors.get(target) is None or m["anchor"] in anchors[target] else m["text"]
+    pat = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<page>[\w./-]*?)(?:\.ipynb)?#(?P<anchor>[\w.-]+)\)")
+    for c in nb["cells"]:
+        if c["cell_type"] == "markdown": c["source"] = pat.sub(fix, "".join(c["source"]))
+
 CONF = '''
 project = {title!r}
 author = {author!r}
@@ -106,10 +126,13 @@ def build(check:bool=False) -> int:
     pages = {"index": None, "modules": [], "tutorials": [], "other": []}
     nbs = {p.relative_to(PROC): json.loads(p.read_text()) for p in sorted(PROC.rglob("*.ipynb"))}
     names = {str(rel.with_suffix("")): page_name(nb, rel) for rel, nb in nbs.items()}
-    for rel, nb in nbs.items():
+    conv = {rel: convert(nb, link_re, names, len(Path(names[str(rel.with_suffix(""))]).parts)-1) for rel, nb in nbs.items()}
+    anchors = {names[str(rel.with_suffix(""))]: _anchors(c) for rel, c in conv.items()}
+    for rel, nb in conv.items():
         name = names[str(rel.with_suffix(""))]
         dest = SRC/(name + ".ipynb"); dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_text(json.dumps(convert(nb, link_re, names, len(Path(name).parts)-1), indent=1))
+        _drop_dead_anchors(nb, anchors, name)
+        dest.write_text(json.dumps(nb, indent=1))
         if name == "index": continue
         kind = "tutorials" if rel.parts[0] == "tutorials" else "modules" if re.match(r"\d\d_", rel.name) else "other"
         pages[kind].append((rel, name))
