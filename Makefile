@@ -11,9 +11,10 @@ ifeq ($(origin RECSYS_NB_DATA), undefined)
   endif
 endif
 
-.PHONY: help install test check export clean-nbs nbtest pytest docs docs-check readme readme-check
+.PHONY: help install install-lib demo demo-run test check export clean-nbs nbtest pytest docs docs-check readme readme-check
 
 help:
+	@echo "make demo     create $(VENV) if needed, install, train SASRec on the built-in synthetic data, print metrics and recommendations"
 	@echo "make test     create $(VENV) if needed, install the project with [dev], run every check CI runs"
 	@echo "make check    run the checks in the current $(VENV) without installing"
 	@echo "make docs     build the documentation site into _docs/"
@@ -26,6 +27,22 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
 	$(BIN)/python -m pip install -q -e ".[dev]"
+
+install-lib: $(BIN)/python
+	$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/python -m pip install -q "$(TORCH)"
+	$(BIN)/python -m pip install -q -e .
+
+# The README's main job: train and evaluate the default model on the embedded synthetic data, then recommend.
+DEMO_OUT ?= runs/demo
+DEMO_ARGS ?=
+demo: install-lib demo-run
+
+demo-run:
+	rm -rf "$(DEMO_OUT)"
+	recsys-nb train --model sasrec --dataset synthetic --out "$(DEMO_OUT)" $(DEMO_ARGS)
+	@echo
+	@echo "Top 10 for user 1 of the synthetic data (history excluded):"
+	recsys-nb recommend --run "$(DEMO_OUT)" --user 1 -k 10
 
 test: install check
 
