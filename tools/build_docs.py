@@ -15,10 +15,18 @@ ROOT = Path(__file__).resolve().parents[1]
 PROC, SRC, HTML, OUT = ROOT/"_proc", ROOT/"_build"/"sphinx", ROOT/"_build"/"html", ROOT/"_docs"
 
 def proc_nbs():
-    "Run nbdev_proc_nbs without its attempt to download Quarto."
-    import nbdev.quarto as q
+    "Run nbdev_proc_nbs without its attempt to download Quarto, executing only what `show_doc` needs."
+    import nbdev.quarto as q, nbdev.processors as P
     q._ensure_quarto = lambda: None
-    q.nbdev_proc_nbs.__wrapped__(force=True)
+    def _do_eval(cell):
+        # nbdev also runs every cell that imports something, which here would re-run tests and training; the API
+        # pages only need the exported definitions and the show_doc calls themselves
+        if cell.cell_type != "code" or not cell.source: return False
+        if cell.directives_.keys() & {"export", "exports", "exporti", "exec_doc"}: return True
+        trees = cell.parsed_()
+        return bool(trees) and bool(P._show_docs(trees))
+    P._do_eval = _do_eval
+    q.nbdev_proc_nbs.__wrapped__(force=True, n_workers=0)  # in this process, so the patch applies
 
 def cfg():
     from nbdev.config import get_config

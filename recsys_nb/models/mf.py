@@ -101,7 +101,7 @@ def seed004_split(data:Interactions, # The explicit log (ml-100k: all 100,000 ra
 
 # %% ../../nbs/21_models.mf.ipynb #ab642e32
 @torch.no_grad()
-def rating_metrics(model:MF, # Has `predict(users, items)`
+def rating_metrics(model:nn.Module, # Has `predict(users, items)`
                    df:pd.DataFrame, # Rows with dense `user`, `item` and `rating`
                    batch_size:int=65536, # Rows per forward pass
                   ) -> dict: # RMSE, MAE, n
