@@ -5,7 +5,7 @@ Writes (once, cached) a synthetic 25-million-row `ratings.csv` in the exact ml-2
 times, each in its own process so that peak memory is measured separately:
 
 - ours:      parse (recsys_nb.data.movielens) -> Interactions (5-core) -> leave_one_out -> padded test
-             histories (n_users x 200)
+             histories (n_users x 200, `Split.histories`)
 - reference: the seeds' pipeline: `pd.read_csv`, count filter, dict-based dense ids,
              `groupby(...).apply(lambda d: list(d.sort_values('timestamp')['sid']))`, per-user Python slicing
              and padding (seed 001's `split_df`, seed 000's padding)
@@ -78,14 +78,12 @@ def ours(folder:Path, max_len:int, min_count:int) -> dict:
     from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.core import Interactions
     from recsys_nb.data.split import leave_one_out
-    from recsys_nb.data.sequences import padded_histories
+    import recsys_nb.data.sequences  # adds Split.histories
     tm = Timer()
     with tm("parse"): raw = load_movielens("ml-25m", data_dir=folder.parent, download=False)
     with tm("interactions"): inter = Interactions.from_ratings(raw, min_user_count=min_count, min_item_count=min_count)
     with tm("leave_one_out"): split = leave_one_out(inter)
-    with tm("padded_histories"):
-        hist = split.seen("test")
-        h = padded_histories(hist["user"].to_numpy(), hist["item"].to_numpy(), inter.n_users, max_len)
+    with tm("padded_histories"): h = split.histories("test", max_len)   # = padded_histories of split.seen("test")
     times = tm.wall
     return {"times": times, "cpu": tm.cpu, "n_ratings": len(raw.ratings), "n_users": inter.n_users, "n_items": inter.n_items,
             "shape": list(h.shape), "checksum": int(h.sum())}
