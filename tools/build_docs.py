@@ -8,7 +8,7 @@ run `nbdev_docs`: nbdev's `_quarto.yml` and `nbdev.yml` are kept as nbdev writes
 Usage: python tools/build_docs.py [--check]   (--check also verifies every page and the core API)
 """
 from __future__ import annotations
-import argparse, json, re, shutil, subprocess, sys
+import argparse, json, posixpath, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +27,14 @@ def proc_nbs():
         return bool(trees) and bool(P._show_docs(trees))
     P._do_eval = _do_eval
     q.nbdev_proc_nbs.__wrapped__(force=True, n_workers=0)  # in this process, so the patch applies
+
+# pages under the caption "More", in this order; pages not listed follow, by file name
+MORE_ORDER = ["evaluation_protocol", "cli_reference"]
+
+def _toc_key(kind:str):
+    "Sort key of (notebook path, page name) pairs in the sidebar section `kind`."
+    if kind != "other": return lambda p: p
+    return lambda p: (MORE_ORDER.index(p[1]) if p[1] in MORE_ORDER else len(MORE_ORDER), str(p[0]))
 
 def cfg():
     from nbdev.config import get_config
@@ -49,7 +57,7 @@ def _slug(anchor:str) -> str:
     from docutils.nodes import make_id
     return make_id(anchor)
 
-def convert(nb:dict, link_re:re.Pattern, names:dict[str, str], depth:int) -> dict:
+def convert(nb:dict, link_re:re.Pattern, names:dict[str, str], depth:int, nbdir:str=".") -> dict:
     "Turn nbdev's processed notebook into one myst-nb renders well."
     fm = _frontmatter(nb)
     cells = nb["cells"][1:] if fm else nb["cells"]
@@ -59,9 +67,12 @@ def convert(nb:dict, link_re:re.Pattern, names:dict[str, str], depth:int) -> dic
     def fix_links(s:str) -> str:
         # nbdev writes absolute links to the (Quarto) doc site, and notebooks link to each other by file
         # name: point both at our page names, whose headings carry the same anchors as Quarto's
-        s = link_re.sub(lambda m: f"{up}{m['page']}.ipynb" + (f"#{m['anchor']}" if m["anchor"] else ""), s)
-        return re.sub(r"\]\((?P<f>[\w./-]+)\.ipynb(?P<a>#[\w-]+)?\)",
-                      lambda m: f"]({up}{names.get(m['f'], m['f'])}.ipynb{m['a'] or ''})", s)
+        # (file links first, resolved from the notebook's folder, so that links made here are not prefixed twice)
+        def nb_link(m):
+            f = posixpath.normpath(posixpath.join(nbdir, m["f"]))
+            return f"]({up}{names.get(f, f)}.ipynb{m['a'] or ''})"
+        s = re.sub(r"\]\((?P<f>[\w./-]+)\.ipynb(?P<a>#[\w-]+)?\)", nb_link, s)
+        return link_re.sub(lambda m: f"{up}{m['page']}.ipynb" + (f"#{m['anchor']}" if m["anchor"] else ""), s)
     out = [{"cell_type": "markdown", "metadata": {}, "source": head}]
     for c in cells:
         src = "".join(c["source"])
@@ -101,9 +112,7 @@ def _anchors(nb) -> set[str]:
 def _drop_dead_anchors(nb, anchors:dict, page:str):
     "Unlink references to anchors that have no heading (e.g. private helpers nbdev links to but does not document)."
     def fix(m):
-        target = m["page"] or page
-        target = str((Path(page).parent/target).as_posix()) if m["page"] else page
-        target = re.sub(r"(^|/)\.\./?", "", target) if target not in anchors else target
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(page), m["page"])) if m["page"] else page
         return m[0] if anchors.get(target) is None or m["anchor"] in anchors[target] else m["text"]
     pat = re.compile(r"\[(?P<text>[^\]]*)\]\((?P<page>[\w./-]*?)(?:\.ipynb)?#(?P<anchor>[\w.-]+)\)")
     for c in nb["cells"]:
@@ -134,7 +143,8 @@ def build(check:bool=False) -> int:
     pages = {"index": None, "modules": [], "tutorials": [], "other": []}
     nbs = {p.relative_to(PROC): json.loads(p.read_text()) for p in sorted(PROC.rglob("*.ipynb"))}
     names = {str(rel.with_suffix("")): page_name(nb, rel) for rel, nb in nbs.items()}
-    conv = {rel: convert(nb, link_re, names, len(Path(names[str(rel.with_suffix(""))]).parts)-1) for rel, nb in nbs.items()}
+    conv = {rel: convert(nb, link_re, names, len(Path(names[str(rel.with_suffix(""))]).parts)-1, rel.parent.as_posix())
+            for rel, nb in nbs.items()}
     anchors = {names[str(rel.with_suffix(""))]: _anchors(c) for rel, c in conv.items()}
     for rel, nb in conv.items():
         name = names[str(rel.with_suffix(""))]
@@ -150,7 +160,7 @@ def build(check:bool=False) -> int:
     # the landing page carries the site's table of contents (Furo shows it as the sidebar)
     idx = json.loads((SRC/"index.ipynb").read_text())
     for kind, cap in [("modules", "Modules"), ("tutorials", "Tutorials"), ("other", "More")]:
-        names = [n for _, n in sorted(pages[kind])]
+        names = [n for _, n in sorted(pages[kind], key=_toc_key(kind))]
         if names:
             idx["cells"].append({"cell_type": "markdown", "metadata": {}, "id": f"toc-{kind}",
                 "source": f"```{{toctree}}\n:caption: {cap}\n:hidden:\n\n" + "\n".join(names) + "\n```"})
@@ -176,7 +186,7 @@ def check_site(pages) -> int:
     if not core.exists() or "seed_everything" not in core.read_text(): errs.append("seed_everything is missing from core.html")
     elif not re.search(r'<h3>seed_everything', core.read_text()): errs.append("show_doc(seed_everything) did not render as a heading in core.html")
     side = (OUT/"index.html").read_text() if (OUT/"index.html").exists() else ""
-    for kind in ("modules", "tutorials"):
+    for kind in ("modules", "tutorials", "other"):
         for rel, name in pages[kind]:
             if f'href="{name}.html"' not in side: errs.append(f"{name} is not in the sidebar of index.html")
     for e in errs: print("docs check:", e, file=sys.stderr)
