@@ -277,7 +277,21 @@ def _print_table(rows:dict, ks=(10,)):
 # %% ../nbs/40_cli.ipynb #4620a3ba
 @subcommand("train", "Train a model, evaluate it with full ranking and print its metrics beside MostPop's", _train_args)
 def train(args) -> int:
-    "The `recsys-nb train` command."
+    "The `recsys-nb train` command (also under `torchrun`: rank 0 prints and writes the run folder)."
+    import os, contextlib
+    from pathlib import Path
+    from recsys_nb.core import seed_everything
+    from recsys_nb.trainers import init_distributed
+    rank, world = init_distributed()
+    quiet = contextlib.redirect_stdout(open(os.devnull, "w")) if rank > 0 else contextlib.nullcontext()
+    try:
+        with quiet: return _train(args)
+    finally:
+        if world > 1:
+            import torch.distributed as dist
+            dist.destroy_process_group()
+
+def _train(args) -> int:
     from pathlib import Path
     from recsys_nb.core import seed_everything
     _, defaults = model_spec(args.model)
@@ -321,11 +335,11 @@ def _train_one(args, cli:dict, out, split=None) -> dict:
     res = tr.finish(protocol={"dataset": cli["dataset"], "split": cli["split"], "n_items": split.data.n_items,
                               "n_test_rows": len(split.test)})
     for w, m in extra_metrics(cli["model"], model, split).items(): res[w] = {**res.get(w, {}), **m}
-    if not args.no_baseline and cli["model"] != "mostpop" and "test" in exp["eval"]:
+    if not args.no_baseline and cli["model"] != "mostpop" and "test" in exp["eval"] and tr.is_main:
         pop = MostPop.from_split(split)
         res["baseline"] = {"MostPop": {"test": evaluate(pop, exp["eval"]["test"], ks=tr.ks).metrics}}
     res["seconds"] = time.perf_counter() - t0
-    (out/"metrics.json").write_text(json.dumps(res, indent=2, default=float))
+    if tr.is_main: (out/"metrics.json").write_text(json.dumps(res, indent=2, default=float))
     return res
 
 def _train_folds(args, cli:dict, out) -> int:
@@ -340,7 +354,8 @@ def _train_folds(args, cli:dict, out) -> int:
     mean = {k: float(np.mean([r["test"][k] for r in res.values()])) for k in keys}
     summary = {"test": mean, "folds": {f: r["test"] for f, r in res.items()},
                "protocol": {**res["u1"]["protocol"], "split": "folds", "folds": list(res)}}
-    (out/"metrics.json").write_text(json.dumps(summary, indent=2, default=float))
+    from recsys_nb.trainers import is_main_process
+    if is_main_process(): (out/"metrics.json").write_text(json.dumps(summary, indent=2, default=float))
     print(f"\n{args.model} on ml-100k, official folds (test):")
     cols = [k for k in ("RMSE", "MAE", "HR@10", "NDCG@10") if k in mean]
     print(f"{'fold':<6}" + "".join(f"{c:>10}" for c in cols))
@@ -420,3 +435,6 @@ def recommend_cmd(args) -> int:
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(recs.drop(columns=["item_idx"]).to_string(index=False))
     return 0
+
+# %% ../nbs/40_cli.ipynb #3840a007
+if __name__ == "__main__" and sys.argv[0].endswith("cli.py"): sys.exit(main())  # `python -m recsys_nb.cli`, not a notebook

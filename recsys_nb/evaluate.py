@@ -33,16 +33,20 @@ def model_device(model:nn.Module) -> torch.device:
     for t in list(model.parameters()) + list(model.buffers()): return t.device
     return torch.device("cpu")
 
-def _chunks(data, chunk_size:int|None):
+def _chunks(data, chunk_size:int|None, rank:int=0, world:int=1):
     "Evaluation batches of `chunk_size` users: `EvalBatcher`-like data is re-chunked, other iterables used as given."
     if hasattr(data, "histories") and hasattr(data, "targets") and hasattr(data, "users"):
-        n, step = len(data.users), chunk_size or getattr(data, "batch_size", 1024)
-        for s in range(0, n, step):
-            u, t = data.users[s:s + step], data.targets[s:s + step]
+        rows = torch.arange(rank, len(data.users), world)  # process `rank` of `world` takes every world-th row
+        step = chunk_size or getattr(data, "batch_size", 1024)
+        for s in range(0, len(rows), step):
+            r = rows[s:s + step]
+            u, t = data.users[r], data.targets[r]
             b = {"users": u, "history": data.histories[u], "target": t}
             if getattr(data, "negatives", None) is not None: b["candidates"] = torch.cat([t[:, None], data.negatives[u]], 1)
             yield b
-    else: yield from data
+    else:  # any other iterable: batch i goes to process i % world
+        for i, b in enumerate(data):
+            if i % world == rank: yield b
 
 # %% ../nbs/11_evaluate.ipynb #83939383
 @torch.no_grad()
@@ -52,14 +56,17 @@ def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
              exclude_seen:bool=True, # Exclude items seen before the target (train, and validation for test)
              candidates:bool=False, # Rank the sampled candidates (target first) instead of the whole catalogue
              chunk_size:int|None=1024, # Users per chunk; memory is O(chunk_size x n_items)
+             distributed:bool=False, # Share the rows among the processes of torch.distributed and all-reduce the metrics
             ) -> EvalResult:
     "Ranking metrics of `model` on `data`: full ranking by default, means over users."
+    import torch.distributed as dist
+    rank, world = (dist.get_rank(), dist.get_world_size()) if distributed and dist.is_available() and dist.is_initialized() else (0, 1)
     dev, was = model_device(model), model.training
     model.eval()
     acc, n = MetricAccumulator(), 0
     width = getattr(data, "n_items", None)
     try:
-        for b in _chunks(data, chunk_size):
+        for b in _chunks(data, chunk_size, rank, world):
             b = {k: v.to(dev, non_blocking=True) if torch.is_tensor(v) else v for k, v in b.items()}
             t = b["target"]
             s = model.score(b).float()
@@ -81,6 +88,7 @@ def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
                 acc.update(ranking_metrics(s, t, ks, exclude=ex, per_row=True))
             n += len(t)
     finally: model.train(was)
+    if world > 1: n = int(acc.all_reduce().n + acc.n_skipped)  # every process now holds the totals
     if n == 0: raise ValueError("No evaluation rows: the evaluation data is empty")
     m = acc.compute(); m.pop("n", None); m.pop("n_skipped", None)
     if candidates: m = {f"sampled_{k}": v for k, v in m.items()}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math, numbers
 from typing import Iterable, Mapping
 import torch
+from fastcore.basics import patch_to
 
 # %% auto #0
 __all__ = ['target_ranks', 'rank_metrics', 'ranking_metrics', 'sampled_ranking_metrics', 'multi_target_metrics', 'auc', 'rmse',
@@ -321,3 +322,28 @@ class MetricAccumulator:
         res = {k: (self.sums[k] / self.counts[k]).item() if int(self.counts[k]) else float("nan") for k in self.keys}
         res["n"], res["n_skipped"] = int(self.n), int(self.n_skipped)
         return res
+
+# %% ../nbs/10_metrics.ipynb #9d451fa2
+@patch_to(MetricAccumulator)
+def all_reduce(self, group=None, # A `torch.distributed` process group (None: the default group)
+              ) -> MetricAccumulator:
+    "Sum the accumulated values over all processes of `group`, in place (a collective call)."
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()): raise RuntimeError("all_reduce needs an initialised torch.distributed process group")
+    keys = [self.keys]
+    dist.broadcast_object_list(keys, src=dist.get_global_rank(group, 0) if group is not None else 0, group=group)
+    keys = tuple(keys[0] or self.keys or ())
+    if not keys: raise ValueError("nothing to all_reduce: update() was never called on any process")
+    if self.keys is not None and set(self.keys) != set(keys):
+        raise ValueError(f"metrics differ between processes: {sorted(self.keys)} here, {sorted(keys)} on rank 0")
+    dev = torch.device("cuda", torch.cuda.current_device()) if dist.get_backend(group) == "nccl" else torch.device("cpu")
+    f = lambda d, k: float(d[k]) if k in d else 0.0
+    vec = torch.tensor([f(self.sums, k) for k in keys] + [f(self.counts, k) for k in keys]
+                       + [float(self.n), float(self.n_skipped)], dtype=torch.float64, device=dev)
+    dist.all_reduce(vec, group=group)
+    vec, K = vec.cpu(), len(keys)
+    self.keys = keys
+    self.sums = {k: vec[i] for i, k in enumerate(keys)}
+    self.counts = {k: vec[K + i].round().long() for i, k in enumerate(keys)}
+    self.n, self.n_skipped = int(vec[2 * K]), int(vec[2 * K + 1])
+    return self

@@ -19,7 +19,8 @@ from .evaluate import evaluate
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULERS', 'MultiOptimizer', 'make_optimizer', 'make_scheduler', 'GradClipper', 'rng_state',
-           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'Trainer', 'plot_history']
+           'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'init_distributed', 'is_main_process', 'shard_batch',
+           'ShardedBatches', 'Trainer', 'plot_history']
 
 # %% ../nbs/30_trainers.ipynb #f846500d
 def _sparse_params(model:nn.Module) -> set[int]:
@@ -178,6 +179,65 @@ def load_checkpoint(path:str|Path, map_location="cpu") -> dict:
         raise RuntimeError(f"Checkpoint {path} could not be read ({type(e).__name__}: {str(e)[:200]}); it is truncated, "
                            "corrupt or not a recsys_nb checkpoint. Delete it, or start without resume.") from None
 
+# %% ../nbs/30_trainers.ipynb #f403d626
+def init_distributed(backend:str|None=None, # "nccl", "gloo" or None (NCCL when CUDA is available, else gloo)
+                    ) -> tuple[int, int]: # (rank, world size); (0, 1) outside torchrun
+    "Join the process group that `torchrun` describes in the environment (WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR)."
+    import torch.distributed as dist
+    if not dist.is_available(): return 0, 1
+    if dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1: return 0, 1
+    missing = [k for k in ("RANK", "MASTER_ADDR", "MASTER_PORT") if k not in os.environ]
+    if missing: raise RuntimeError(f"WORLD_SIZE is set but {missing} are not: launch with torchrun (see recsys_nb.trainers)")
+    backend = backend or ("nccl" if torch.cuda.is_available() else "gloo")
+    if backend == "nccl": torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    dist.init_process_group(backend)
+    return dist.get_rank(), dist.get_world_size()
+
+def is_main_process() -> bool:
+    "True outside distributed runs and on rank 0: the process that prints and writes files."
+    import torch.distributed as dist
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+def _all_sum(values:list[float], device) -> list[float]:
+    "Sum a few floats over all processes (identity outside distributed runs)."
+    import torch.distributed as dist
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return list(values)
+    t = torch.tensor(values, dtype=torch.float64, device=device if dist.get_backend() == "nccl" else "cpu")
+    dist.all_reduce(t)
+    return t.tolist()
+
+# %% ../nbs/30_trainers.ipynb #0ce61853
+def shard_batch(batch:dict, # A training batch: tensors with one row per sample
+                rank:int, # This process
+                world:int, # Number of processes
+               ) -> dict:
+    "Rows `rank, rank + world, ...` of every tensor in `batch` (at least one row each)."
+    ts = {k: v for k, v in batch.items() if torch.is_tensor(v) and v.dim() > 0}
+    ns = {len(v) for v in ts.values()}
+    if len(ns) != 1: raise ValueError(f"shard_batch needs tensors with one row per sample, got lengths {dict((k, len(v)) for k, v in ts.items())}")
+    n = ns.pop()
+    if n == 0: raise ValueError("shard_batch got an empty batch")
+    idx = torch.arange(rank, max(n, world), world) % n
+    return {k: v[idx.to(v.device)] if k in ts else v for k, v in batch.items()}
+
+class ShardedBatches:
+    "This process's share of every batch of `data` (see `shard_batch`); length, epochs and state pass through."
+    def __init__(self, data, rank:int, world:int):
+        if not 0 <= rank < world: raise ValueError(f"rank must be in [0, {world}), got {rank}")
+        self.data, self.rank, self.world = data, rank, world
+    def __len__(self): return len(self.data)
+    def __iter__(self): return (shard_batch(b, self.rank, self.world) for b in self.data)
+    def __getattr__(self, k):  # set_epoch, state_dict, load_state_dict, batch_size, ...
+        if k == "data": raise AttributeError(k)
+        return getattr(self.data, k)
+    def __repr__(self): return f"ShardedBatches(rank {self.rank} of {self.world}, {self.data!r})"
+
+class _LossOf(nn.Module):
+    "`model.loss` as a module's forward, so DistributedDataParallel can wrap it."
+    def __init__(self, model:nn.Module): super().__init__(); self.model = model
+    def forward(self, batch): return self.model.loss(batch)
+
 # %% ../nbs/30_trainers.ipynb #a6b4b74d
 def _to(batch, device):
     if isinstance(batch, dict): return {k: _to(v, device) for k, v in batch.items()}
@@ -227,11 +287,16 @@ class Trainer:
                  config:dict|None=None, # Extra configuration to record (dataset, split, model options)
                  progress:bool=True, # Show tqdm progress bars
                  max_batches:int|None=None, # Stop each epoch after this many batches (smoke tests)
+                 find_unused_parameters:bool=False, # DistributedDataParallel: allow parameters without gradients
                 ):
         self.model, self.train_data, self.valid, self.test_data = model, train, valid, test
         self.epochs, self.ks, self.monitor, self.patience, self.eval_every = epochs, tuple(ks), monitor, patience, max(1, eval_every)
         self.exclude_seen, self.eval_chunk_size, self.valid_loss_data = exclude_seen, eval_chunk_size, valid_loss_data
+        self.rank, self.world = init_distributed()
+        self.is_main = self.rank == 0
         self.device = get_device(device)
+        if self.world > 1 and self.device.type == "cuda" and self.device.index is None:
+            self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         if bf16 and self.device.type != "cuda": bf16 = False  # autocast in bf16 is for CUDA; stay exact on CPU
         self.bf16, self.seed, self.progress, self.max_batches = bf16, seed, progress, max_batches
         self.mode = "min" if monitor.endswith("loss") else "max"
@@ -241,11 +306,17 @@ class Trainer:
                             scheduler_kwargs=scheduler_kwargs or {}, clip_norm=clip_norm, adaptive_clip=adaptive_clip,
                             ks=list(self.ks), monitor=monitor, patience=patience, eval_every=self.eval_every,
                             exclude_seen=exclude_seen, eval_chunk_size=eval_chunk_size, device=str(self.device),
-                            bf16=self.bf16, seed=seed, max_batches=max_batches)
+                            bf16=self.bf16, seed=seed, max_batches=max_batches, world_size=self.world)
         self.config = {"trainer": self.hparams, **(config or {}), "seed": seed,
                        "model_class": type(model).__name__, "recsys_nb_version": recsys_nb.__version__,
                        "torch_version": torch.__version__}
         self.model.to(self.device)
+        self._ddp = None
+        if self.world > 1:
+            from torch.nn.parallel import DistributedDataParallel
+            self._ddp = DistributedDataParallel(_LossOf(model), device_ids=[self.device.index] if self.device.type == "cuda" else None,
+                                                find_unused_parameters=find_unused_parameters)
+            if train is not None: self.train_data = ShardedBatches(train, self.rank, self.world)
         self.opt = make_optimizer(model, optimizer, lr=lr, weight_decay=weight_decay)
         n = len(train) if train is not None and hasattr(train, "__len__") else 1
         if max_batches: n = min(n, max_batches)
@@ -294,7 +365,8 @@ def validate(self, data=None) -> dict:
     data = self.valid if data is None else data
     res = {}
     if data is not None:
-        r = evaluate(self.model, data, ks=self.ks, exclude_seen=self.exclude_seen, chunk_size=self.eval_chunk_size)
+        r = evaluate(self.model, data, ks=self.ks, exclude_seen=self.exclude_seen, chunk_size=self.eval_chunk_size,
+                     distributed=self.world > 1)
         res.update(r.metrics)
     if self.valid_loss_data is not None and data is self.valid: res["valid_loss"] = self.loss_on(self.valid_loss_data)
     return res
@@ -320,15 +392,18 @@ def _train_epoch(self, epoch:int, bar) -> dict:
     n = len(self.train_data) if hasattr(self.train_data, "__len__") else None
     if self.max_batches: n = min(n or self.max_batches, self.max_batches)
     tot, cnt, norms, t0 = 0.0, 0, [], time.perf_counter()
-    with tqdm(total=n, desc=f"epoch {epoch}", leave=False, disable=not self.progress, dynamic_ncols=True) as bb:
+    with tqdm(total=n, desc=f"epoch {epoch}", leave=False, disable=not (self.progress and self.is_main), dynamic_ncols=True) as bb:
         for i, batch in enumerate(self.train_data):
             if self.max_batches and i >= self.max_batches: break
             batch = _to(batch, self.device)
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
-                loss = self.model.loss(batch)
-            if not torch.isfinite(loss.detach()):
+                loss = self._ddp(batch) if self._ddp is not None else self.model.loss(batch)
+            bad = not torch.isfinite(loss.detach())
+            if self.world > 1: bad = _all_sum([float(bad)], self.device)[0] > 0  # stop every process together
+            if bad:
                 last = self.ckpt_dir/"last.pt" if self.ckpt_dir and (self.ckpt_dir/"last.pt").exists() else None
-                raise FloatingPointError(f"Loss is {loss.item()} at epoch {epoch}, batch {i}; training stopped. "
+                raise FloatingPointError(f"Loss is {loss.item()} at epoch {epoch}, batch {i}" + (f" (on some process; {loss.item()} on rank {self.rank})" if self.world > 1 else "")
+                                         + "; training stopped. "
                                          + (f"The last good checkpoint is {last}." if last else "No checkpoint was written."))
             if self.opt is not None and loss.requires_grad:
                 self.opt.zero_grad(set_to_none=True)
@@ -339,6 +414,7 @@ def _train_epoch(self, epoch:int, bar) -> dict:
             tot += float(loss.detach()); cnt += 1
             bb.update(); bb.set_postfix(loss=f"{tot / cnt:.4f}")
     if self.sched is not None and self.sched_when == "epoch": self.sched.step()
+    if self.world > 1: tot, cnt = _all_sum([tot, cnt], self.device)  # the mean loss over all processes
     return {"loss": tot / max(cnt, 1), "grad_norm": float(np.mean(norms)) if norms else float("nan"),
             "clip": self.clipper.threshold if self.clipper.threshold is not None else float("nan"),
             "train_seconds": time.perf_counter() - t0}
@@ -346,9 +422,10 @@ def _train_epoch(self, epoch:int, bar) -> dict:
 # %% ../nbs/30_trainers.ipynb #c59b1573
 @patch_to(Trainer)
 def _save(self, name:str):
-    "Checkpoint `name` to the experiment folder; without one, keep a copy of the best weights in memory."
-    if self.ckpt_dir is not None: save_checkpoint(self.state_dict(), self.ckpt_dir/f"{name}.pt")
-    elif name == "best": self._best_weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+    "Checkpoint `name` to the experiment folder (rank 0); without one, or on several processes, keep the best weights in memory."
+    if self.ckpt_dir is not None and self.is_main: save_checkpoint(self.state_dict(), self.ckpt_dir/f"{name}.pt")
+    if name == "best" and (self.ckpt_dir is None or self.world > 1):
+        self._best_weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
 
 @patch_to(Trainer)
 def _start(self):
@@ -361,6 +438,11 @@ def _start(self):
     elif self.resume: print(f"No checkpoint in {self.ckpt_dir}: starting from scratch")
     elif last.exists() or (self.out_dir/"metrics.json").exists():
         raise FileExistsError(f"{self.out_dir} already holds a run; pass resume=True to continue it or choose another out_dir")
+    if self.world > 1:
+        import torch.distributed as dist
+        dist.barrier()  # every process has looked at the folder before rank 0 writes to it
+        if self.epoch: seed_everything(self.seed + self.rank + 1000 * self.epoch)  # own dropout draws after a resume
+    if not self.is_main: return
     self.out_dir.mkdir(parents=True, exist_ok=True)
     _write_json(self.config, self.out_dir/"config.json")
     try:
@@ -371,7 +453,7 @@ def _start(self):
 @patch_to(Trainer)
 def _log(self, row:dict):
     self.history.append(row)
-    if self.out_dir is not None: _write_history(self.history, self.out_dir/"history.csv")
+    if self.out_dir is not None and self.is_main: _write_history(self.history, self.out_dir/"history.csv")
     if self._tb is not None:
         for k, v in row.items():
             if k != "epoch" and isinstance(v, (int, float)) and math.isfinite(v): self._tb.add_scalar(k, v, row["epoch"])
@@ -381,10 +463,10 @@ def _log(self, row:dict):
 @patch_to(Trainer)
 def fit(self) -> list[dict]:
     "Train until `epochs` or early stopping; returns the history (one dict per epoch)."
-    seed_everything(self.seed)
+    seed_everything(self.seed + self.rank)  # rank 0 and single processes: `seed`
     self._start()
     stop = self.patience is not None and self.bad_evals >= self.patience
-    with tqdm(total=self.epochs, initial=self.epoch, desc="training", disable=not self.progress, dynamic_ncols=True) as bar:
+    with tqdm(total=self.epochs, initial=self.epoch, desc="training", disable=not (self.progress and self.is_main), dynamic_ncols=True) as bar:
         while self.epoch < self.epochs and not stop:
             e = self.epoch + 1
             t0 = time.perf_counter()
@@ -413,14 +495,14 @@ def fit(self) -> list[dict]:
 def finish(self, protocol:dict|None=None) -> dict:
     "Load the best weights, evaluate on valid and test, and write `metrics.json`."
     best = self.ckpt_dir/"best.pt" if self.ckpt_dir else None
-    if best is not None and best.exists(): self.model.load_state_dict(load_checkpoint(best, map_location=self.device)["model"])
-    elif best is None and getattr(self, "_best_weights", None) is not None: self.model.load_state_dict(self._best_weights)
+    if getattr(self, "_best_weights", None) is not None: self.model.load_state_dict(self._best_weights)
+    elif best is not None and best.exists(): self.model.load_state_dict(load_checkpoint(best, map_location=self.device)["model"])
     res = {"valid": self.validate() if self.valid is not None else {},
            "test": self.validate(self.test_data) if self.test_data is not None else {},
            "best_epoch": self.best_epoch, "epochs_run": self.epoch,
            "protocol": {"ranking": "full", "exclude_seen": self.exclude_seen, "ties": "against the model",
                         "ks": list(self.ks), **(protocol or {})}}
-    if self.out_dir is not None: _write_json(res, self.out_dir/"metrics.json")
+    if self.out_dir is not None and self.is_main: _write_json(res, self.out_dir/"metrics.json")
     return res
 
 # %% ../nbs/30_trainers.ipynb #94134ff2
