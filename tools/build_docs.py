@@ -29,7 +29,7 @@ def proc_nbs():
     q.nbdev_proc_nbs.__wrapped__(force=True, n_workers=0)  # in this process, so the patch applies
 
 # pages under the caption "More", in this order; pages not listed follow, by file name
-MORE_ORDER = ["evaluation_protocol", "cli_reference"]
+MORE_ORDER = ["evaluation_protocol", "cli_reference", "benchmarks"]
 
 def _toc_key(kind:str):
     "Sort key of (notebook path, page name) pairs in the sidebar section `kind`."
