@@ -9,9 +9,9 @@ from typing import Callable
 import recsys_nb
 
 # %% auto #0
-__all__ = ['MODELS', 'SEQUENCE_MODELS', 'TRAINER_KEYS', 'subcommand', 'make_parser', 'main', 'version', 'load_dataset', 'data',
-           'model_spec', 'parse_options', 'build_experiment', 'route_options', 'extra_metrics', 'train', 'load_run',
-           'evaluate_run', 'recommend_cmd']
+__all__ = ['MODELS', 'SEQUENCE_MODELS', 'TRAINER_KEYS', 'DEMO_EPOCHS', 'subcommand', 'make_parser', 'main', 'version',
+           'load_dataset', 'data', 'model_spec', 'parse_options', 'build_experiment', 'route_options', 'extra_metrics',
+           'train', 'load_run', 'evaluate_run', 'recommend_cmd']
 
 # %% ../nbs/40_cli.ipynb #fb628a36
 _COMMANDS: dict[str, tuple[Callable, Callable|None, str]] = {}
@@ -291,6 +291,8 @@ def train(args) -> int:
             import torch.distributed as dist
             dist.destroy_process_group()
 
+DEMO_EPOCHS = 12  # sequence models on `--dataset synthetic` without --epochs: SASRec then takes about a minute
+
 def _train(args) -> int:
     from pathlib import Path
     from recsys_nb.core import seed_everything
@@ -298,6 +300,9 @@ def _train(args) -> int:
     opts = {**defaults, **{k: v for k, v in dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
                                                   max_len=args.max_len, patience=args.patience).items() if v is not None},
             **parse_options(args.option)}
+    if args.dataset == "synthetic" and args.model in SEQUENCE_MODELS and "epochs" in opts and args.epochs is None and "epochs" not in parse_options(args.option):
+        opts["epochs"] = min(opts["epochs"], DEMO_EPOCHS)  # the built-in demo's budget: about a minute on 2 CPU cores
+        print(f"synthetic data: at most {opts['epochs']} epochs (the demo's budget; --epochs N for a full run)")
     split_kind = args.split or ("loo" if args.model in SEQUENCE_MODELS else "random-per-user")
     out = Path(args.out or f"runs/{args.model}-{_dataset_name(args.dataset)}-seed{args.seed}")
     cli = {"model": args.model, "dataset": args.dataset, "data_dir": args.data_dir, "download": not args.no_download,
