@@ -279,13 +279,11 @@ def _print_table(rows:dict, ks=(10,)):
 def train(args) -> int:
     "The `recsys-nb train` command (also under `torchrun`: rank 0 prints and writes the run folder)."
     import os, contextlib
-    from pathlib import Path
-    from recsys_nb.core import seed_everything
     from recsys_nb.trainers import init_distributed
     rank, world = init_distributed()
-    quiet = contextlib.redirect_stdout(open(os.devnull, "w")) if rank > 0 else contextlib.nullcontext()
     try:
-        with quiet: return _train(args)
+        if rank == 0: return _train(args)
+        with open(os.devnull, "w") as null, contextlib.redirect_stdout(null): return _train(args)
     finally:
         if world > 1:
             import torch.distributed as dist
@@ -297,10 +295,11 @@ def _train(args) -> int:
     from pathlib import Path
     from recsys_nb.core import seed_everything
     _, defaults = model_spec(args.model)
-    opts = {**defaults, **{k: v for k, v in dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
-                                                  max_len=args.max_len, patience=args.patience).items() if v is not None},
-            **parse_options(args.option)}
-    if args.dataset == "synthetic" and args.model in SEQUENCE_MODELS and "epochs" in opts and args.epochs is None and "epochs" not in parse_options(args.option):
+    given = {**{k: v for k, v in dict(epochs=args.epochs, lr=args.lr, batch_size=args.batch_size,
+                                      max_len=args.max_len, patience=args.patience).items() if v is not None},
+             **parse_options(args.option)}
+    opts = {**defaults, **given}
+    if args.dataset == "synthetic" and args.model in SEQUENCE_MODELS and "epochs" in opts and "epochs" not in given:
         opts["epochs"] = min(opts["epochs"], DEMO_EPOCHS)  # the built-in demo's budget: about a minute on 2 CPU cores
         print(f"synthetic data: at most {opts['epochs']} epochs (the demo's budget; --epochs N for a full run)")
     split_kind = args.split or ("loo" if args.model in SEQUENCE_MODELS else "random-per-user")

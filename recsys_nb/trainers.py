@@ -402,8 +402,8 @@ def _train_epoch(self, epoch:int, bar) -> dict:
             if self.world > 1: bad = _all_sum([float(bad)], self.device)[0] > 0  # stop every process together
             if bad:
                 last = self.ckpt_dir/"last.pt" if self.ckpt_dir and (self.ckpt_dir/"last.pt").exists() else None
-                raise FloatingPointError(f"Loss is {loss.item()} at epoch {epoch}, batch {i}" + (f" (on some process; {loss.item()} on rank {self.rank})" if self.world > 1 else "")
-                                         + "; training stopped. "
+                where = f" (not finite on at least one of {self.world} processes; this is rank {self.rank})" if self.world > 1 else ""
+                raise FloatingPointError(f"Loss is {loss.item()} at epoch {epoch}, batch {i}{where}; training stopped. "
                                          + (f"The last good checkpoint is {last}." if last else "No checkpoint was written."))
             if self.opt is not None and loss.requires_grad:
                 self.opt.zero_grad(set_to_none=True)
