@@ -20,6 +20,11 @@ class _ChunkedCE(torch.autograd.Function):
     "Mean cross-entropy of `h @ w.T + b` against `t`, a chunk of rows at a time, with gradients formed in forward."
     @staticmethod
     def forward(ctx, h, w, b, t, chunk_size:int, need_grad:bool):
+        with torch.autocast(h.device.type, enabled=False):   # float32 logits and gradients, even in a bf16 autocast region
+            return _ChunkedCE._forward(ctx, h, w, b, t, chunk_size, need_grad)
+
+    @staticmethod
+    def _forward(ctx, h, w, b, t, chunk_size, need_grad):
         n = h.shape[0]
         hf, wf = h.float(), w.float()
         bf = b.float() if b is not None else None
