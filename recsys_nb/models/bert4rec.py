@@ -11,10 +11,10 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch_to
 from .transformer import SequenceEncoder
-from ..data.sequences import ClozeBatcher, padded_histories, history_chunks, _train_frame
+from ..data.sequences import ClozeBatcher, Batcher, padded_histories, history_chunks, pad_ranges, _train_frame, _check_sorted
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'CONFIGS', 'catalogue_ce', 'BERT4Rec', 'LastItemClozeBatcher']
+__all__ = ['DEFAULTS', 'CONFIGS', 'catalogue_ce', 'BERT4Rec', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
 
 # %% ../../nbs/23_models.bert4rec.ipynb #5c075473
 def catalogue_ce(h:torch.Tensor, # (N, d) hidden states of the labelled positions
@@ -184,6 +184,61 @@ class LastItemClozeBatcher(ClozeBatcher):
             labels = torch.where(last, only, labels)
         return {"users": self.users[rows], "tokens": tokens, "labels": labels}
 
+# %% ../../nbs/23_models.bert4rec.ipynb #bf71240a
+class PrefixClozeBatcher(LastItemClozeBatcher):
+    "Cloze batches with one row per prefix of each history (RecBole's BERT4Rec training), windows gathered per batch."
+    def __init__(self, items, # Item of every interaction, grouped by user and in time order (a flat array)
+                 ends, # End (exclusive) of each row's prefix in `items`
+                 lens, # Length of each row's prefix (the last `window` items are used)
+                 n_items:int, # Number of items; the mask token is `n_items + 1`
+                 users, # User of each row
+                 window:int, # Columns fed to the model
+                 mask_prob:float=0.15, last_prob:float=0.0, copies:int=1,
+                 batch_size:int=128, shuffle:bool=True, drop_last:bool=False, seed:int=0, device=None,
+                 random_prob:float=0.1, keep_prob:float=0.1):
+        it, e, ln, u = (torch.from_numpy(np.array(x, dtype=np.int64)) for x in (items, ends, lens, users))
+        if not (len(e) == len(ln) == len(u)): raise ValueError(f"ends, lens and users differ in length: {len(e)}, {len(ln)}, {len(u)}")
+        if len(e) and (bool((ln < 1).any()) or bool((e - ln < 0).any()) or int(e.max()) > len(it)):
+            raise ValueError(f"prefixes out of bounds: need lens >= 1, ends - lens >= 0 and ends <= {len(it)}")
+        if len(it) and (int(it.min()) < 1 or int(it.max()) > n_items): raise ValueError(f"items hold ids outside 1..{n_items}")
+        if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
+            raise ValueError(f"window must be a positive integer, got {window!r}")
+        if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob must be in (0, 1], got {mask_prob}")
+        if not 0 <= last_prob <= 1: raise ValueError(f"last_prob must be in [0, 1], got {last_prob}")
+        if not (0 <= random_prob and 0 <= keep_prob and random_prob + keep_prob <= 1):
+            raise ValueError(f"random_prob and keep_prob must be >= 0 and sum to at most 1, got {random_prob}, {keep_prob}")
+        if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
+            raise ValueError(f"copies must be a positive integer, got {copies!r}")
+        self.items, self.ends, self.lens = it, e, ln                 # stay on the CPU; windows go to `device`
+        self.n_items, self.mask_token, self.window = int(n_items), int(n_items) + 1, int(window)
+        self.mask_prob, self.last_prob, self.crop_prob = float(mask_prob), float(last_prob), 0.0
+        self.random_prob, self.keep_prob = float(random_prob), float(keep_prob)
+        self.copies, self.n_base = int(copies), len(e)
+        Batcher.__init__(self, self.n_base * self.copies, batch_size, shuffle, drop_last, seed, device)
+        self.users = u.to(self.device)
+
+    @classmethod
+    def from_data(cls, data, # A `Split` (its training rows are used) or an `Interactions`
+                  max_len:int, # Columns fed to the model
+                  min_len:int=2, # Shortest prefix made a row
+                  **kwargs, # Passed to the constructor (mask_prob, last_prob, batch_size, seed, ...)
+                 ):
+        "One row per prefix of at least `min_len` items of each user's training history."
+        df, inter = _train_frame(data)
+        u, it = df["user"].to_numpy(), df["item"].to_numpy()
+        if len(u) > 1 and not (u[1:] >= u[:-1]).all(): _check_sorted(u)
+        ends = np.arange(1, len(u) + 1)
+        lens = ends - np.searchsorted(u, u)                        # items of the user up to and including this one
+        keep = lens >= max(1, int(min_len))
+        return cls(it, ends[keep], lens[keep], inter.n_items, u[keep], max_len, **kwargs)
+
+    def _windows(self, rows, g) -> torch.Tensor:
+        "The last `window` items of each row's prefix, left-padded."
+        r = rows.cpu()
+        return pad_ranges(self.items, self.ends[r], self.lens[r], self.window).to(self.device)
+
+    def __repr__(self): return f"PrefixClozeBatcher(rows={self.n_rows}, window={self.window}, batch_size={self.batch_size}, batches={len(self)})"
+
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 DEFAULTS = dict(
     # model (BERT4Rec.from_split)
@@ -212,15 +267,21 @@ def train_data(self, split, # A `Split` (its training rows) or an `Interactions`
                max_len:int|None=None, # Length of the training sequences (default: the model's `max_len`)
                full_history:bool=True, # Rows covering every training interaction, else each user's last `max_len`
                copies:int=1, # Times each row appears per epoch, masked afresh
-               **opts, # Passed to `LastItemClozeBatcher` (random_prob, keep_prob, shuffle, drop_last, device)
+               prefixes:bool=False, # One row per prefix of each history (RecBole's training; `PrefixClozeBatcher`)
+               random_prob:float=0.1, # Share of masked positions given a random item instead of the mask token
+               keep_prob:float=0.1, # Share of masked positions left unchanged (RecBole: 0 and 0)
+               **opts, # Passed to the batcher (shuffle, drop_last, device)
               ) -> LastItemClozeBatcher:
     "The model's training batches: cloze-masked training histories."
     L = self.max_len if max_len is None else int(max_len)
     if L > self.max_len: raise ValueError(f"max_len={L} exceeds the model's max_len={self.max_len}")
-    return LastItemClozeBatcher.from_data(split, L, mask_prob=self.mask_prob if mask_prob is None else mask_prob,
-                                          last_prob=self.last_prob if last_prob is None else last_prob,
-                                          crop_prob=self.crop_prob if crop_prob is None else crop_prob,
-                                          full_history=full_history, copies=copies, batch_size=batch_size, seed=seed, **opts)
+    kw = dict(mask_prob=self.mask_prob if mask_prob is None else mask_prob, last_prob=self.last_prob if last_prob is None else last_prob,
+              copies=copies, batch_size=batch_size, seed=seed, random_prob=random_prob, keep_prob=keep_prob, **opts)
+    crop = self.crop_prob if crop_prob is None else crop_prob
+    if prefixes:
+        if crop: raise ValueError(f"prefixes=True already ends rows at every point: leave crop_prob at 0 (got {crop})")
+        return PrefixClozeBatcher.from_data(split, L, **kw)
+    return LastItemClozeBatcher.from_data(split, L, crop_prob=crop, full_history=full_history, **kw)
 
 # %% ../../nbs/23_models.bert4rec.ipynb #7cf1ddec
 CONFIGS = {
