@@ -80,7 +80,7 @@ def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
                 acc.update(sampled_ranking_metrics(cs[:, 0], cs[:, 1:], ks, per_row=True))
             else:
                 if exclude_seen:
-                    ex = b["exclude"] if "exclude" in b else data.exclude_mask(b["users"], t) if hasattr(data, "exclude_mask") else None
+                    ex = b["exclude"] if "exclude" in b else data.exclude_mask(b["users"], t, device=dev) if hasattr(data, "exclude_mask") else None
                     if ex is None: raise ValueError("exclude_seen=True needs an `exclude` mask in the batches or data.exclude_mask")
                     ex = ex.to(dev)
                 else:

@@ -139,8 +139,20 @@ class SeenItems:
              users, # Users of the rows, `(B,)`
              device=None, # Torch device of the result
             ) -> torch.Tensor: # Boolean `(B, n_items + 1)`
-        "Exclusion mask for a chunk of users: True at every seen item and at the padding column."
-        return torch.from_numpy(self.mask_np(users)).to(device)
+        "Exclusion mask for a chunk of users, built on `device`: True at every seen item and at the padding column."
+        if device is None or torch.device(device).type == "cpu": return torch.from_numpy(self.mask_np(users))  # NumPy is faster here
+        return self._mask_on(users, device)
+
+    def _mask_on(self, users, device) -> torch.Tensor:
+        "`mask` built on `device`: only the (row, item) pairs are copied there, not the `B x (n_items + 1)` mask."
+        users = _index_array(users, "users")
+        lens = self.indptr[users + 1] - self.indptr[users]
+        rows = torch.from_numpy(np.repeat(np.arange(len(users)), lens)).to(device)
+        cols = torch.from_numpy(self.indices[ragged_index(self.indptr[users], lens)]).to(device)
+        m = torch.zeros((len(users), self.n_items + 1), dtype=torch.bool, device=device)
+        m[:, 0] = True
+        m[rows, cols] = True
+        return m
 
 # %% ../../nbs/05_data.sampling.ipynb #e7319b76
 def _as_rng(seed) -> np.random.Generator:

@@ -595,11 +595,12 @@ class EvalBatcher:
 
     def exclude_mask(self, users, # Users of the rows
                      targets=None, # Targets of the rows: never excluded
+                     device=None, # Device to build the mask on (default: the CPU)
                     ) -> torch.Tensor: # Boolean (B, n_items + 1)
         "True at every item seen before the target and at the padding column."
         users = users.cpu().numpy() if isinstance(users, torch.Tensor) else np.asarray(users)
-        m = self.seen.mask(users)
-        if targets is not None: m[torch.arange(len(m)), torch.as_tensor(targets).cpu()] = False
+        m = self.seen.mask(users, device)
+        if targets is not None: m[torch.arange(len(m), device=m.device), torch.as_tensor(targets).to(m.device)] = False
         return m
 
     def __iter__(self):

@@ -139,7 +139,7 @@ def implicit_metrics(model:nn.Module, # Has `score(batch)`
             u = users[s:s + chunk_size]
             sc = model.score({"users": torch.from_numpy(u).to(dev)}).float()
             rel = pos.mask(u, dev); rel[:, 0] = False
-            ex = seen.mask(u).to(dev) if exclude_train else torch.zeros_like(rel)
+            ex = seen.mask(u, dev) if exclude_train else torch.zeros_like(rel)
             ex[:, 0] = True
             ex &= ~rel
             m = auc(sc, rel, ex, per_row=True)
