@@ -242,12 +242,12 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 DEFAULTS = dict(
     # model (BERT4Rec.from_split)
-    d_model=64, n_layers=2, n_heads=2, dropout=0.2, max_len=50, tied=True, head_transform=False,
+    d_model=64, n_layers=2, n_heads=2, dropout=0.2, max_len=50, tied=True, head_transform=True,
     mask_prob=0.2, last_prob=0.0, crop_prob=0.0,
-    # data (BERT4Rec.train_data)
-    batch_size=64,
+    # data (BERT4Rec.train_data): every prefix a row, every chosen position replaced by the mask token (RecBole)
+    batch_size=512, prefixes=True, random_prob=0.0, keep_prob=0.0,
     # trainer
-    epochs=200, lr=1e-3, weight_decay=0.0, eval_every=2, patience=8, monitor="NDCG@10",
+    epochs=200, lr=1e-3, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10",
 )
 
 @patch_to(BERT4Rec, cls_method=True)
