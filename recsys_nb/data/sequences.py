@@ -214,6 +214,12 @@ def _left_padded(seqs:torch.Tensor):
         raise ValueError(f"seqs must be left-padded (zeros first, most recent item last); row {r} is {seqs[r].tolist()[:20]}")
 
 # %% ../../nbs/06_data.sequences.ipynb #360f3b71
+def _check_masking(mask_prob:float, random_prob:float, keep_prob:float):
+    "A `ValueError` unless the cloze masking shares are valid."
+    if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob must be in (0, 1], got {mask_prob}")
+    if not (0 <= random_prob and 0 <= keep_prob and random_prob + keep_prob <= 1):
+        raise ValueError(f"random_prob and keep_prob must be >= 0 and sum to at most 1, got {random_prob}, {keep_prob}")
+
 class ClozeBatcher(Batcher):
     "BERT4Rec training batches: `users`, `tokens` (masked histories) and `labels` (originals at masked positions, else 0)."
     def __init__(self,
@@ -228,9 +234,7 @@ class ClozeBatcher(Batcher):
         seqs = _long(seqs, "seqs", 2)
         users = torch.arange(len(seqs)) if users is None else _long(users, "users", 1)
         if len(users) != len(seqs): raise ValueError(f"users has {len(users)} rows, seqs {len(seqs)}")
-        if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob must be in (0, 1], got {mask_prob}")
-        if not (0 <= random_prob and 0 <= keep_prob and random_prob + keep_prob <= 1):
-            raise ValueError(f"random_prob and keep_prob must be >= 0 and sum to at most 1, got {random_prob}, {keep_prob}")
+        _check_masking(mask_prob, random_prob, keep_prob)
         if len(seqs) and (seqs.max() > n_items or seqs.min() < 0): raise ValueError(f"seqs hold ids outside 0..{n_items}")
         _left_padded(seqs)
         keep = seqs[:, -1] > 0  # drop empty histories

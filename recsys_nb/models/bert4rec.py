@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch_to
 from .transformer import SequenceEncoder
-from ..data.sequences import ClozeBatcher, Batcher, padded_histories, history_chunks, pad_ranges, _train_frame, _check_sorted
+from ..data.sequences import ClozeBatcher, Batcher, padded_histories, history_chunks, pad_ranges, _train_frame, _check_sorted, _check_masking
 
 # %% auto #0
 __all__ = ['DEFAULTS', 'CONFIGS', 'catalogue_ce', 'BERT4Rec', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
@@ -115,6 +115,13 @@ class BERT4Rec(nn.Module):
         return s
 
 # %% ../../nbs/23_models.bert4rec.ipynb #472a6cc8
+def _check_rows(last_prob:float, crop_prob:float, copies:int):
+    "A `ValueError` unless the row options of the cloze batchers are valid."
+    if not 0 <= last_prob <= 1: raise ValueError(f"last_prob must be in [0, 1], got {last_prob}")
+    if not 0 <= crop_prob <= 1: raise ValueError(f"crop_prob must be in [0, 1], got {crop_prob}")
+    if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
+        raise ValueError(f"copies must be a positive integer, got {copies!r}")
+
 class LastItemClozeBatcher(ClozeBatcher):
     "Cloze batches over (optionally cropped) windows of the histories; a share `last_prob` of rows masks only its last item."
     def __init__(self, seqs, n_items:int, users=None, mask_prob:float=0.15,
@@ -123,15 +130,12 @@ class LastItemClozeBatcher(ClozeBatcher):
                  window:int|None=None, # Columns fed to the model (default: all columns of `seqs`)
                  copies:int=1, # Times each row appears per epoch, masked (and cropped) afresh each time
                  **kwargs):
-        if not 0 <= last_prob <= 1: raise ValueError(f"last_prob must be in [0, 1], got {last_prob}")
-        if not 0 <= crop_prob <= 1: raise ValueError(f"crop_prob must be in [0, 1], got {crop_prob}")
+        _check_rows(last_prob, crop_prob, copies)
         super().__init__(seqs, n_items, users, mask_prob, **kwargs)
         W = self.seqs.shape[1]
         self.window = W if window is None else int(window)
         if not 1 <= self.window <= W: raise ValueError(f"window must be in 1..{W} (the width of seqs), got {window}")
         self.last_prob, self.crop_prob = float(last_prob), float(crop_prob)
-        if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
-            raise ValueError(f"copies must be a positive integer, got {copies!r}")
         self.copies, self.n_base = int(copies), len(self.seqs)
         self.n_rows = self.n_base * self.copies                # row r of the epoch is stored row r % n_base
         self.lengths = (self.seqs > 0).sum(1)
@@ -203,12 +207,7 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
         if len(it) and (int(it.min()) < 1 or int(it.max()) > n_items): raise ValueError(f"items hold ids outside 1..{n_items}")
         if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
             raise ValueError(f"window must be a positive integer, got {window!r}")
-        if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob must be in (0, 1], got {mask_prob}")
-        if not 0 <= last_prob <= 1: raise ValueError(f"last_prob must be in [0, 1], got {last_prob}")
-        if not (0 <= random_prob and 0 <= keep_prob and random_prob + keep_prob <= 1):
-            raise ValueError(f"random_prob and keep_prob must be >= 0 and sum to at most 1, got {random_prob}, {keep_prob}")
-        if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
-            raise ValueError(f"copies must be a positive integer, got {copies!r}")
+        _check_masking(mask_prob, random_prob, keep_prob); _check_rows(last_prob, 0.0, copies)
         self.items, self.ends, self.lens = it, e, ln                 # stay on the CPU; windows go to `device`
         self.n_items, self.mask_token, self.window = int(n_items), int(n_items) + 1, int(window)
         self.mask_prob, self.last_prob, self.crop_prob = float(mask_prob), float(last_prob), 0.0
