@@ -16,32 +16,49 @@ __all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'chunked_cross_entropy', 'Inter
            'overfit_batch', 'split_options']
 
 # %% ../../nbs/24_models.sasrec.ipynb #11ea5e28
+_TINY = torch.finfo(torch.float32).tiny
+
+def _amp_dtype(device_type:str) -> torch.dtype:
+    "The dtype autocast runs matrix products in on `device_type` (bf16 under `Trainer(bf16=True)`), else float32."
+    return torch.get_autocast_dtype(device_type) if torch.is_autocast_enabled(device_type) else torch.float32
+
 class _ChunkedCE(torch.autograd.Function):
     "Mean cross-entropy of `h @ w.T + b` against `t`, a chunk of rows at a time, with gradients formed in forward."
     @staticmethod
     def forward(ctx, h, w, b, t, chunk_size:int, need_grad:bool):
-        with torch.autocast(h.device.type, enabled=False):   # float32 logits and gradients, even in a bf16 autocast region
-            return _ChunkedCE._forward(ctx, h, w, b, t, chunk_size, need_grad)
+        md = _amp_dtype(h.device.type)                       # the matrix products' dtype, as autocast would choose it
+        with torch.autocast(h.device.type, enabled=False):   # softmax, loss and accumulated gradients stay float32
+            return _ChunkedCE._forward(ctx, h, w, b, t, chunk_size, need_grad, md)
 
     @staticmethod
-    def _forward(ctx, h, w, b, t, chunk_size, need_grad):
-        n = h.shape[0]
-        hf, wf = h.float(), w.float()
-        bf = b.float() if b is not None else None
-        gh = torch.zeros_like(hf) if need_grad and h.requires_grad else None
-        gw = torch.zeros_like(wf) if need_grad and w.requires_grad else None
-        gb = torch.zeros_like(bf) if need_grad and b is not None and b.requires_grad else None
+    def _forward(ctx, h, w, b, t, chunk_size, need_grad, md):
+        n, low, f32 = h.shape[0], md != torch.float32, torch.float32
+        hm, wm = h.to(md), w.to(md)
+        bm = b.to(md) if b is not None else None
+        gh = torch.zeros(h.shape, dtype=f32, device=h.device) if need_grad and h.requires_grad else None
+        gw = torch.zeros(w.shape, dtype=f32, device=w.device) if need_grad and w.requires_grad else None
+        gb = torch.zeros(b.shape, dtype=f32, device=b.device) if need_grad and b is not None and b.requires_grad else None
+        grads = gh is not None or gw is not None or gb is not None
         total = torch.zeros((), dtype=torch.float64, device=h.device)
         for s in range(0, n, chunk_size):
-            x, y = hf[s:s + chunk_size], t[s:s + chunk_size]
-            z = x @ wf.T if bf is None else torch.addmm(bf, x, wf.T)
-            lse = torch.logsumexp(z, 1)
-            total += (lse - z.gather(1, y[:, None]).squeeze(1)).sum(dtype=torch.float64)
-            if gh is None and gw is None and gb is None: continue
-            p = z.sub_(lse[:, None]).exp_()                      # softmax, in place of the logits
-            p[torch.arange(len(y), device=p.device), y] -= 1.0   # minus the one-hot target
-            if gh is not None: gh[s:s + chunk_size] = p @ wf
-            if gw is not None: gw.addmm_(p.T, x)
+            x, y = hm[s:s + chunk_size], t[s:s + chunk_size]
+            z = x @ wm.T if bm is None else torch.addmm(bm, x, wm.T)
+            rows = torch.arange(len(y), device=z.device)
+            if low:  # bf16 logits: one float32 softmax pass, the loss from the target's probability
+                p = torch.softmax(z, 1, dtype=f32); del z
+                total -= torch.log(p[rows, y].clamp_min(_TINY)).sum(dtype=torch.float64)
+            else:
+                lse = torch.logsumexp(z, 1)
+                total += (lse - z.gather(1, y[:, None]).squeeze(1)).sum(dtype=torch.float64)
+                if not grads: continue
+                p = z.sub_(lse[:, None]).exp_()                  # softmax, in place of the logits
+            if not grads: continue
+            p[rows, y] -= 1.0                                    # minus the one-hot target
+            pm = p.to(md) if low else p
+            if gh is not None: gh[s:s + chunk_size] = pm @ wm
+            if gw is not None:
+                if low: gw += pm.T @ x
+                else: gw.addmm_(p.T, x)
             if gb is not None: gb += p.sum(0)
         ctx.grads = [None if g is None else (g / n) for g in (gh, gw, gb)]
         ctx.dtypes = (h.dtype, w.dtype, None if b is None else b.dtype)
@@ -58,7 +75,7 @@ def chunked_cross_entropy(hidden:torch.Tensor, # (N, d) representations of the N
                           targets:torch.Tensor, # (N,) target class of each row, in 0..V-1
                           bias:torch.Tensor|None=None, # (V,) optional output bias
                           chunk_size:int|None=None, # Rows per chunk (default: `max_elements // V`)
-                          max_elements:int=2**22, # Logits per chunk when `chunk_size` is None (16 MB in float32)
+                          max_elements:int|None=None, # Logits per chunk when `chunk_size` is None (default: 4M on a CPU, 64M on a GPU)
                          ) -> torch.Tensor: # Scalar: mean cross-entropy over the N rows
     "Mean softmax cross-entropy of `hidden @ weight.T + bias` against `targets`, never holding more than one chunk of logits."
     if hidden.ndim != 2 or weight.ndim != 2 or hidden.shape[1] != weight.shape[1]:
@@ -67,6 +84,7 @@ def chunked_cross_entropy(hidden:torch.Tensor, # (N, d) representations of the N
     if len(targets) == 0: raise ValueError("chunked_cross_entropy: no target rows")
     if targets.min() < 0 or targets.max() >= weight.shape[0]:
         raise ValueError(f"targets must be in 0..{weight.shape[0] - 1}, got {int(targets.min())}..{int(targets.max())}")
+    if max_elements is None: max_elements = 2**22 if hidden.device.type == "cpu" else 2**26
     cs = int(chunk_size or max(1, max_elements // weight.shape[0]))
     need = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad))
     return _ChunkedCE.apply(hidden, weight, bias, targets.long(), cs, need)

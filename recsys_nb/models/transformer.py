@@ -8,6 +8,7 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
+from torch.nn.attention import sdpa_kernel, SDPBackend
 
 # %% auto #0
 __all__ = ['attention_mask', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions', 'SequenceEncoder']
@@ -23,6 +24,8 @@ def attention_mask(padding:torch.Tensor, # (B, L) True at padding positions
     return allowed | torch.eye(L, dtype=torch.bool, device=padding.device)  # every query sees at least itself
 
 # %% ../../nbs/22_models.transformer.ipynb #6be42c50
+_MASKED_CUDA_BACKENDS = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]
+
 class MultiHeadAttention(nn.Module):
     "Multi-head self-attention on `F.scaled_dot_product_attention`."
     def __init__(self, d_model:int, n_heads:int, dropout:float=0.1):
@@ -34,7 +37,10 @@ class MultiHeadAttention(nn.Module):
     def forward(self, x:torch.Tensor, mask:torch.Tensor|None=None) -> torch.Tensor:
         B, L, D = x.shape
         q, k, v = self.qkv(x).view(B, L, 3, self.n_heads, D // self.n_heads).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
+        p = self.dropout if self.training else 0.0
+        if mask is not None and x.is_cuda:  # not cuDNN's kernel: it builds a plan per new shape, about 20 ms of CPU each
+            with sdpa_kernel(_MASKED_CUDA_BACKENDS): y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+        else: y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         return self.out(y.transpose(1, 2).reshape(B, L, D))
 
 class TransformerBlock(nn.Module):
