@@ -267,16 +267,20 @@ def history_chunks(users, # Dense user id of each interaction, sorted by user th
                    items, # Item id of each interaction
                    n_users:int, # Number of users
                    length:int, # Items per row (a causal row of `length` items trains `length - 1` targets)
+                   stride:int|None=None, # Items between the ends of consecutive rows of a user (default `length - 1`)
                   ) -> tuple[torch.Tensor, torch.Tensor]: # (rows `(n_rows, length)` left-padded, user of each row)
-    "Every user's whole history as rows of `length` items overlapping by one, the last row ending at the last item."
+    "Every user's whole history as rows of `length` items, ends `stride` apart, the last row ending at the last item."
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 2:
         raise ValueError(f"length must be an integer >= 2, got {length!r}")
+    if stride is None: stride = length - 1
+    if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)) or not 1 <= stride <= length - 1:
+        raise ValueError(f"stride must be an integer in 1..{length - 1} (length - 1), got {stride!r}")
     users, items = _index_array(users, "users"), _index_array(items, "items")
     if len(users) != len(items): raise ValueError(f"users and items differ in length: {len(users)} != {len(items)}")
     _in_range(users, 0, n_users - 1, "users")
     if len(users) > 1 and not (users[1:] >= users[:-1]).all(): _check_sorted(users)
     bounds = np.searchsorted(users, np.arange(n_users + 1))
-    n, step = np.diff(bounds), length - 1
+    n, step = np.diff(bounds), int(stride)
     k = np.where(n >= 2, (n + step - 2) // step, 0)                  # rows per user: ceil((n - 1) / step)
     row_user = np.repeat(np.arange(n_users), k)
     j = k[row_user] - 1 - (np.arange(int(k.sum())) - np.repeat(np.cumsum(k) - k, k))   # rows counted from the last
@@ -294,14 +298,20 @@ class CausalBatcher(Batcher):
                  n_neg:int=0, # Negatives per target position (0: none)
                  n_items:int|None=None, # Number of items (needed when n_neg > 0)
                  seen:SeenItems|None=None, # What each user must not get as a negative; the rows' histories when None
+                 train_last=None, # (n,) how many of each row's last target positions carry a loss (None: all)
                 ):
         seqs = _long(seqs, "seqs", 2)
         if seqs.shape[1] < 2: raise ValueError(f"seqs need at least 2 columns (inputs and targets), got shape {tuple(seqs.shape)}")
+        if train_last is not None:
+            train_last = _long(train_last, "train_last", 1)
+            if len(train_last) != len(seqs): raise ValueError(f"train_last has {len(train_last)} rows, seqs {len(seqs)}")
+            if len(train_last) and train_last.min() < 1: raise ValueError("train_last must be >= 1 (a row with no loss is no row)")
         users = torch.arange(len(seqs)) if users is None else _long(users, "users", 1)
         if len(users) != len(seqs): raise ValueError(f"users has {len(users)} rows, seqs {len(seqs)}")
         _left_padded(seqs)
         keep = seqs[:, -2] > 0  # at least two items
         self.seqs, self.users, self.n_neg = seqs[keep], users[keep], int(n_neg)
+        self.train_last = None if train_last is None else train_last[keep].to(device)
         if self.n_neg:
             if n_items is None: raise ValueError("n_items is needed to draw negatives (n_neg > 0)")
             if seen is None:
@@ -316,12 +326,20 @@ class CausalBatcher(Batcher):
     def from_data(cls, data, # A `Split` (its training rows are used) or an `Interactions`
                   max_len:int, # Length of the inputs (rows hold `max_len + 1` items)
                   full_history:bool=True, # Rows covering every interaction (`history_chunks`), else each user's last
+                  chunk_stride:int|None=None, # With `full_history`: items between a user's row ends; rows overlap and
+                                              # each target is trained once, in the last `chunk_stride` positions (None: max_len)
                   **kwargs, # Passed to the constructor (batch_size, seed, n_neg, ...)
                  ):
         "Causal batches with inputs of length `max_len` over the training rows of a `Split` (or an `Interactions`)."
         df, inter = _train_frame(data)
         u, it = df["user"].to_numpy(), df["item"].to_numpy()
-        if full_history: seqs, users = history_chunks(u, it, inter.n_users, max_len + 1)
+        if chunk_stride is not None and not full_history: raise ValueError("chunk_stride needs full_history=True")
+        if full_history:
+            seqs, users = history_chunks(u, it, inter.n_users, max_len + 1, stride=chunk_stride)
+            if chunk_stride is not None and chunk_stride != max_len:  # a user's first row trains all its targets, the others their last chunk_stride
+                r = users.numpy()
+                first = np.r_[True, r[1:] != r[:-1]] if len(r) else np.zeros(0, bool)
+                kwargs["train_last"] = torch.from_numpy(np.where(first, max_len, int(chunk_stride)))
         else: seqs, users = padded_histories(u, it, inter.n_users, max_len + 1), None
         if kwargs.get("n_neg", 0) and kwargs.get("seen") is None: kwargs["seen"] = SeenItems.from_frame(df, inter.n_users, inter.n_items)
         return cls(seqs, users, n_items=inter.n_items, **kwargs)
@@ -330,6 +348,9 @@ class CausalBatcher(Batcher):
         s = self.seqs[rows]
         inputs = s[:, :-1]
         targets = s[:, 1:].masked_fill(inputs == 0, 0)
+        if self.train_last is not None:  # overlapping rows: only the last train_last positions carry a loss
+            col = torch.arange(targets.shape[1], device=targets.device)
+            targets = targets.masked_fill(col[None, :] < targets.shape[1] - self.train_last[rows][:, None], 0)
         out = {"users": self.users[rows], "inputs": inputs, "targets": targets}
         if self.n_neg:
             neg = torch.zeros(*targets.shape, self.n_neg, dtype=torch.long)
