@@ -276,6 +276,7 @@ def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are us
                        pad_first:int=1, # Padding items in front of each user's windows
                        bucket:int=100, # Causal batches: batches per length-sorted group (1: plain random batches)
                        full_history:bool=True, # Causal batches: train on every interaction (else each user's last max_len + 1)
+                       chunk_stride:int|None=None, # Causal batches: a user's rows end this many items apart (None: max_len, no overlap)
                        **opts, # Passed to the batcher (drop_last, device, ...)
                       ):
     "The model's training batches: `CausalBatcher` (default) or seed 003's `WindowBatcher`."
@@ -287,7 +288,8 @@ def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are us
         return WindowBatcher.from_data(split, window=window, stride=stride, pad_first=min(pad_first, window), with_ratings=False,
                                        batch_size=batch_size, seed=seed, **opts)
     return BucketCausalBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, bucket=bucket,
-                                         full_history=full_history, n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
+                                         full_history=full_history, chunk_stride=chunk_stride,
+                                         n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
 
 SASRec.train_data = _sasrec_train_data
 
@@ -302,12 +304,13 @@ def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> 
 
 # %% ../../nbs/24_models.sasrec.ipynb #d332c5be
 DEFAULTS = dict(max_len=50, d_model=64, n_layers=2, n_heads=2, dropout=0.5, attn_dropout=0.5, tied=True, loss="ce",
-                pre_norm=False, init="normal", batch_size=128, bucket=1, full_history=True,
+                pre_norm=False, init="normal", batch_size=128, bucket=1, full_history=True, chunk_stride=25,
                 epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2)
 
-DEFAULTS_USER = {**DEFAULTS, "user_dim": 32, "mlp_hidden": (64,), "user_head": "position", "residual": True}
+DEFAULTS_USER = {**DEFAULTS, "user_dim": 32, "mlp_hidden": (64,), "user_head": "position", "residual": True,
+                 "chunk_stride": None}  # measured and tuned on rows without overlap
 
-_DATA_KEYS = ("batch_size", "seed", "window", "stride", "pad_first", "bucket", "full_history", "drop_last", "device")
+_DATA_KEYS = ("batch_size", "seed", "window", "stride", "pad_first", "bucket", "full_history", "chunk_stride", "drop_last", "device")
 
 def split_options(opts:dict) -> tuple[dict, dict, dict]:
     "Sort a flat dict of options (like `DEFAULTS`) into (model options, `train_data` options, `Trainer` options)."
