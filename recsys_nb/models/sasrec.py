@@ -307,8 +307,8 @@ DEFAULTS = dict(max_len=50, d_model=64, n_layers=2, n_heads=2, dropout=0.5, attn
                 pre_norm=False, init="normal", batch_size=128, bucket=1, full_history=True, chunk_stride=25,
                 epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2)
 
-DEFAULTS_USER = {**DEFAULTS, "user_dim": 32, "mlp_hidden": (64,), "user_head": "position", "residual": True,
-                 "chunk_stride": None}  # measured and tuned on rows without overlap
+DEFAULTS_USER = {**{k: v for k, v in DEFAULTS.items() if k != "chunk_stride"},  # tuned on rows without overlap
+                 "user_dim": 32, "mlp_hidden": (64,), "user_head": "position", "residual": True}
 
 _DATA_KEYS = ("batch_size", "seed", "window", "stride", "pad_first", "bucket", "full_history", "chunk_stride", "drop_last", "device")
 
