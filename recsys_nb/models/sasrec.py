@@ -276,10 +276,13 @@ def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are us
                        pad_first:int=1, # Padding items in front of each user's windows
                        bucket:int=100, # Causal batches: batches per length-sorted group (1: plain random batches)
                        full_history:bool=True, # Causal batches: train on every interaction (else each user's last max_len + 1)
-                       chunk_stride:int|None=None, # Causal batches: a user's rows end this many items apart (None: max_len, no overlap)
+                       chunk_stride:int|float|None=None, # Causal batches: items between a user's row ends; a float in (0, 1]: that share of max_len (None: no overlap)
                        **opts, # Passed to the batcher (drop_last, device, ...)
                       ):
     "The model's training batches: `CausalBatcher` (default) or seed 003's `WindowBatcher`."
+    if isinstance(chunk_stride, float):  # a share of max_len, so the default follows --max-len
+        if not 0 < chunk_stride <= 1: raise ValueError(f"chunk_stride as a share of max_len must be in (0, 1], got {chunk_stride}")
+        chunk_stride = max(1, round(chunk_stride * self.max_len))
     if self.flatten and window is None: window = self.max_len
     if window is not None:
         if self.loss_type == "bce": raise ValueError("loss='bce' needs causal batches with negatives: leave window=None")
@@ -304,7 +307,7 @@ def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> 
 
 # %% ../../nbs/24_models.sasrec.ipynb #d332c5be
 DEFAULTS = dict(max_len=50, d_model=64, n_layers=2, n_heads=2, dropout=0.5, attn_dropout=0.5, tied=True, loss="ce",
-                pre_norm=False, init="normal", batch_size=128, bucket=1, full_history=True, chunk_stride=25,
+                pre_norm=False, init="normal", batch_size=128, bucket=1, full_history=True, chunk_stride=0.5,
                 epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2)
 
 DEFAULTS_USER = {**{k: v for k, v in DEFAULTS.items() if k != "chunk_stride"},  # tuned on rows without overlap
