@@ -11,12 +11,13 @@ ifeq ($(origin RECSYS_NB_DATA), undefined)
   endif
 endif
 
-.PHONY: help install install-lib demo demo-run test check export clean-nbs nbtest pytest docs docs-check readme readme-check
+.PHONY: help install install-lib demo demo-run test check export clean-nbs lint nbtest pytest docs docs-check readme readme-check
 
 help:
 	@echo "make demo     create $(VENV) if needed, install, train SASRec on the built-in synthetic data, print metrics and recommendations"
 	@echo "make test     create $(VENV) if needed, install the project with [dev], run every check CI runs"
 	@echo "make check    run the checks in the current $(VENV) without installing"
+	@echo "make lint     ruff (configured in ruff.toml) over the library, tests, benchmarks and tools"
 	@echo "make docs     build the documentation site into _docs/"
 	@echo "make readme   regenerate README.md from nbs/index.ipynb"
 
@@ -47,13 +48,16 @@ demo-run:
 test: install check
 
 # pytest runs last so that its closing line ends the output
-check: clean-nbs export readme-check nbtest docs-check pytest
+check: clean-nbs export lint readme-check nbtest docs-check pytest
 
 clean-nbs:
 	python tools/unchanged.py nbdev_clean
 
 export:
 	python tools/unchanged.py nbdev_export
+
+lint:
+	ruff check recsys_nb tests bench tools
 
 nbtest:
 	nbdev_test --do_print --timing

@@ -3,11 +3,11 @@
 Three parts, each one split shared by every system in it (chosen with `--parts`):
 
 - explicit:   ratings on ml-100k's official folds u1..u5. Ours: MF exactly as `recsys-nb train --model mf
-              --split folds` (`recsys_nb.cli._train_one`, the CLI's defaults); peer: Surprise SVD (and SVD++ with
+              --split folds` (`recsys_nb.experiment.run_folds` on `recipe("mf")`, the CLI's defaults); peer: Surprise SVD (and SVD++ with
               `--svdpp`, slow). RMSE, MAE, fit seconds, means over the five folds.
-- implicit:   ratings >= 4, seed 004's split (`seed004_split`: 10 random positives per user to test). Ours: BPR as
+- implicit:   ratings >= 4, seed 004's split (the "implicit-holdout" split: 10 random positives per user to test). Ours: BPR as
               `recsys-nb train --model bpr`; peers: `implicit`'s BPR and ALS. Seed 004's AUC and P@5
-              (`recsys_nb.models.mf.implicit_metrics`, training items count as negatives), fit seconds.
+              (`recsys_nb.metrics.implicit_metrics`, training items count as negatives), fit seconds.
 - sequential: leave-one-out, full ranking over the catalogue with train+valid items excluded, ties against the model
               (`recsys_nb.evaluate`). Ours: SASRec, BERT4Rec, BST and MostPop as `recsys-nb train --model NAME
               --dataset ml-100k`; peers: RecBole's SASRec and BERT4Rec, fed an atomic .inter file that reproduces our
@@ -84,17 +84,22 @@ def _timed_trainer_fit():
     Trainer.fit = fit
     return seen
 
-def _cli_config(a, model:str, split:str) -> tuple[dict, dict]:
-    "The `cli` dict `recsys-nb train --model MODEL --dataset ml-100k --split SPLIT` builds, and its options."
-    from recsys_nb.cli import model_spec
-    _, opts = model_spec(model)
-    a.capped = bool(a.our_epochs) and model != "mostpop" and a.our_epochs < opts["epochs"]
-    if a.capped: opts["epochs"] = a.our_epochs                # a cap, never a raise
-    return {"model": model, "dataset": "ml-100k", "data_dir": str(a.data_dir), "download": False, "split": split,
-            "min_rating": None, "seed": a.seed, "options": opts}, opts
+def _recipe(a, model:str, split:str|None=None):
+    "The recipe `recsys-nb train --model MODEL --dataset ml-100k [--split SPLIT]` trains (epochs capped by --our-epochs)."
+    from recsys_nb.experiment import recipe
+    r = recipe(model)
+    r.dataset, r.seed = "ml-100k", a.seed
+    if split is not None and split != r.split["kind"]: r.split = {"kind": split}
+    r.eval["baseline"] = False
+    a.capped = bool(a.our_epochs) and model != "mostpop" and a.our_epochs < r.trainer["epochs"]
+    if a.capped: r.trainer["epochs"] = a.our_epochs             # a cap, never a raise
+    return r
 
-def _cli_args(model:str):
-    return argparse.Namespace(model=model, dataset="ml-100k", device="cpu", resume=False, quiet=True, no_baseline=True)
+def _options(r) -> dict:
+    "A recipe's options, flat, for the report."
+    return {**r.model, **r.data, **r.trainer}
+
+_RUN = dict(device="cpu", download=False, progress=False, verbose=False)
 
 def _status(epochs_run:int, max_epochs:int, patience, capped:bool) -> str:
     if patience is not None and epochs_run < max_epochs: return "early-stopped (converged)"
@@ -103,17 +108,18 @@ def _status(epochs_run:int, max_epochs:int, patience, capped:bool) -> str:
 
 def run_ours_explicit(a) -> dict:
     import numpy as np
-    from recsys_nb import cli
     from recsys_nb.core import seed_everything
-    from recsys_nb.models.mf import ml100k_folds
+    from recsys_nb.experiment import run
+    from recsys_nb.data.split import ml100k_folds
     trainers = _timed_trainer_fit()
-    cfg, opts = _cli_config(a, "mf", "folds")
-    seed_everything(a.seed)                                   # as `recsys-nb train` does before the folds
+    r = _recipe(a, "mf", "folds")
+    opts = _options(r)
+    seed_everything(a.seed)                                   # once, as `recsys-nb train --split folds` does
     folds = ml100k_folds(a.data_dir)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for f, s in enumerate(folds, 1):
-            res = cli._train_one(_cli_args("mf"), {**cfg, "fold": f}, Path(tmp)/f"u{f}", split=s)
+            res = run(r, split=s, out=Path(tmp)/f"u{f}", data_dir=a.data_dir, reseed=False, **_RUN).metrics
             tr = trainers[-1]
             rows.append({"RMSE": res["test"]["RMSE"], "MAE": res["test"]["MAE"], "fit_s": tr.bench_fit_s,
                          "epochs": tr.epoch, "fp": fingerprint(s.data.decode_users(s.test["user"].to_numpy()),
@@ -162,22 +168,20 @@ def _folds_folder(data_dir:Path) -> Path:
 
 def _bpr_split(a):
     "Seed 004's split exactly as `recsys-nb train --model bpr --dataset ml-100k` builds it."
-    from recsys_nb import cli
-    inter = cli._interactions(cli.load_dataset("ml-100k", str(a.data_dir), download=False, seed=a.seed))
-    return cli._make_split("bpr", inter, {"split": "random-per-user", "seed": a.seed, "min_rating": None})
+    from recsys_nb.experiment import build
+    return build(_recipe(a, "bpr"), a.data_dir, download=False).split
 
 def _split_fp(split, which="test") -> str:
     f, d = getattr(split, which), split.data
     return fingerprint(d.decode_users(f["user"].to_numpy()), d.decode_items(f["item"].to_numpy()))
 
 def run_ours_implicit(a) -> dict:
-    from recsys_nb import cli
-    from recsys_nb.core import seed_everything
+    from recsys_nb.experiment import run
     trainers = _timed_trainer_fit()
-    cfg, opts = _cli_config(a, "bpr", "random-per-user")
-    seed_everything(a.seed)
+    r = _recipe(a, "bpr")
+    opts = _options(r)
     with tempfile.TemporaryDirectory() as tmp:
-        res = cli._train_one(_cli_args("bpr"), cfg, Path(tmp)/"bpr")
+        res = run(r, out=Path(tmp)/"bpr", data_dir=a.data_dir, **_RUN).metrics
     tr = trainers[-1]
     return {"AUC": res["test"]["AUC"], "P@5": res["test"]["Precision@5"], "fit_s": tr.bench_fit_s, "epochs_run": tr.epoch,
             "split_fp": [_split_fp(_bpr_split(a))],
@@ -204,7 +208,7 @@ def run_implicit(a, name:str) -> dict:
     import numpy as np, scipy.sparse as sp
     import implicit
     from threadpoolctl import threadpool_limits
-    from recsys_nb.models.mf import implicit_metrics
+    from recsys_nb.metrics import implicit_metrics
     split = _bpr_split(a)
     d, tr = split.data, split.train
     X = sp.csr_matrix((np.ones(len(tr), np.float32), (tr["user"].to_numpy(), tr["item"].to_numpy() - 1)),
@@ -226,20 +230,18 @@ def run_implicit(a, name:str) -> dict:
 
 def _loo_split(a):
     "The leave-one-out split exactly as `recsys-nb train --model sasrec --dataset ml-100k` builds it."
-    from recsys_nb import cli
-    inter = cli._interactions(cli.load_dataset("ml-100k", str(a.data_dir), download=False, seed=a.seed))
-    return cli._make_split("sasrec", inter, {"split": "loo", "seed": a.seed})
+    from recsys_nb.experiment import build
+    return build(_recipe(a, "mostpop"), a.data_dir, download=False).split
 
 def run_ours_sequential(a, model:str) -> dict:
     import numpy as np
-    from recsys_nb import cli
-    from recsys_nb.core import seed_everything
+    from recsys_nb.experiment import run
     from recsys_nb.evaluate import evaluate
     trainers = _timed_trainer_fit()
-    cfg, opts = _cli_config(a, model, "loo")
-    seed_everything(a.seed)
+    r = _recipe(a, model, "loo")
+    opts = _options(r)
     with tempfile.TemporaryDirectory() as tmp:
-        res = cli._train_one(_cli_args(model), cfg, Path(tmp)/model)
+        res = run(r, out=Path(tmp)/model, data_dir=a.data_dir, **_RUN).metrics
         tr = trainers[-1]                     # `finish` has loaded the best weights into tr.model
         all_items = evaluate(tr.model, tr.test_data, ks=(10,), exclude_seen=False)["NDCG@10"]
     ep = [r["train_seconds"] for r in tr.history]

@@ -27,7 +27,7 @@ WORKER = textwrap.dedent('''
     split = leave_one_out(Interactions.from_ratings(synthetic_movielens(n_users=200, n_items=150, mean_len=40, seed=3)))
     torch.manual_seed(0)
     model = SASRec.from_split(split, max_len=20, d_model=32, n_layers=1, n_heads=2, dropout=0.0, attn_dropout=0.0)
-    train = model.train_data(split, batch_size=64, seed=0)
+    train = model.train_batches(split, batch_size=64, seed=0)
     valid = EvalBatcher.from_split(split, "valid", max_len=20)
     test = EvalBatcher.from_split(split, "test", max_len=20)
     tr = Trainer(model, train, valid, test, epochs=3, lr=3e-3, out_dir=out, seed=0, progress=False)
@@ -92,7 +92,7 @@ def test_two_processes_follow_one(tmp_path):
 def test_cli_under_torchrun(tmp_path):
     out = tmp_path/"run"
     p = _run(_torchrun(2) + ["-m", "recsys_nb.cli", "train", "--model", "sasrec", "--dataset", "synthetic", "--epochs", "1",
-                             "--quiet", "--out", str(out), "-o", "max_len=20", "-o", "d_model=16"], tmp_path)
+                             "--quiet", "--out", str(out), "-o", "model.max_len=20", "-o", "model.d_model=16"], tmp_path)
     assert p.stdout.count("run folder:") == 1, p.stdout        # rank 0 prints, rank 1 is silent
     m = json.loads((out/"metrics.json").read_text())
     assert m["test"]["NDCG@10"] > 0 and json.loads((out/"config.json").read_text())["trainer"]["world_size"] == 2

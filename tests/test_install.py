@@ -47,3 +47,9 @@ def test_console_script(installed, tmp_path):
     out = run(bin/"recsys-nb", "version", cwd=tmp_path)
     import recsys_nb
     assert out.splitlines()[0] == f"recsys_nb {recsys_nb.__version__}"
+
+def test_experiment_api_from_wheel(installed, tmp_path):
+    bin, _ = installed
+    out = run(bin/"python", "-c", "from recsys_nb.experiment import Recipe, recipe, run, load_run, resume; "
+              "r = recipe('sasrec'); print(type(r).__name__, r.model['max_len'])", cwd=tmp_path)
+    assert out.split() == ["Recipe", "50"]

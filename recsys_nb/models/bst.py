@@ -12,7 +12,7 @@ from .transformer import SequenceEncoder
 from ..data.sequences import BSTBatcher, user_feature_table, item_genre_table
 
 # %% auto #0
-__all__ = ['GENRE_MODES', 'INITS', 'DEFAULTS', 'init_weights', 'BST']
+__all__ = ['GENRE_MODES', 'INITS', 'init_weights', 'BST']
 
 # %% ../../nbs/25_models.bst.ipynb #efe6845c
 GENRE_MODES = ("both", "history", "output", "none")
@@ -46,6 +46,11 @@ def _split_tables(split, zip_prefix:int=1):
 
 class BST(nn.Module):
     "Behaviour Sequence Transformer: causal encoder, mean pooling, user/genre context features, MLP over all items."
+    recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
+        split=dict(kind="loo"),
+        trainer=dict(epochs=8, lr=1e-3, weight_decay=0.0, optimizer="adam", adaptive_clip=True, scheduler="multistep",
+                     scheduler_kwargs={"milestones": [5, 7], "gamma": 0.3}, patience=3, monitor="NDCG@10"),
+        data_sized=("user_feats", "user_cards", "item_genres", "n_genres"))
     def __init__(self,
                  n_items:int, # Number of items (dense ids 1..n_items, 0 = padding)
                  max_len:int=20, # Items of history the model reads (older ones are dropped)
@@ -144,21 +149,10 @@ class BST(nn.Module):
         uf, cards, ig, n_genres = _split_tables(split, zip_prefix)
         return cls(split.data.n_items, user_feats=uf, user_cards=cards, item_genres=ig, n_genres=n_genres, **hparams)
 
-    def train_data(self, split, # A `Split`
+    def train_batches(self, split, # A `Split`
                    batch_size:int=256, # Rows per batch
                    seed:int=0, # Seed of the shuffling
                    **opts, # Other `BSTBatcher.from_data` options (min_history, shuffle, drop_last, device, ...)
                   ) -> BSTBatcher:
         "BST training rows of `split`: `max_len` items of history before every training interaction."
         return BSTBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, **opts)
-
-# %% ../../nbs/25_models.bst.ipynb #677201fe
-DEFAULTS = dict(
-    # model
-    max_len=20, d_model=64, n_layers=1, n_heads=2, dropout=0.2, pre_norm=False, feat_dim=16, genres="both",
-    genre_dim=16, hidden=1024, mlp_dropout=0.2, init="xavier", zip_prefix=1,
-    # trainer
-    epochs=8, batch_size=256, lr=1e-3, weight_decay=0.0, optimizer="adam", adaptive_clip=True,
-    scheduler="multistep", scheduler_kwargs={"milestones": [5, 7], "gamma": 0.3}, patience=3, monitor="NDCG@10",
-)
-"Default hyperparameters of `BST` on ml-100k (model and `Trainer` options), tuned on the validation split."

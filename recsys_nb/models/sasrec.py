@@ -8,12 +8,12 @@ import math
 import torch
 from torch import nn
 import torch.nn.functional as F
+from fastcore.basics import patch
 from .transformer import SequenceEncoder
 from ..data.sequences import CausalBatcher, WindowBatcher
 
 # %% auto #0
-__all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'chunked_cross_entropy', 'InteractionMLP', 'SASRec', 'BucketCausalBatcher',
-           'overfit_batch', 'split_options']
+__all__ = ['INITS', 'chunked_cross_entropy', 'InteractionMLP', 'SASRec', 'BucketCausalBatcher', 'overfit_batch']
 
 # %% ../../nbs/24_models.sasrec.ipynb #11ea5e28
 _TINY = torch.finfo(torch.float32).tiny
@@ -108,16 +108,22 @@ INITS = ("normal", "uniform", "torch")
 
 class SASRec(nn.Module):
     "Causal transformer recommender: next-item prediction at every position; optional seed-003 user head."
+    recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
+        split=dict(kind="loo"),
+        trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2),
+        data_sized=("n_users",),
+        variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
+                                "model.residual": True, "data.chunk_stride": 1.0}})  # seed 003's user head, tuned without overlap
     def __init__(self,
                  n_items:int, # Number of items (dense ids 1..n_items; 0 is padding)
-                 max_len:int=200, # Longest history the model reads
+                 max_len:int=50, # Longest history the model reads
                  d_model:int=64, # Hidden size
                  n_layers:int=2, # Transformer blocks
                  n_heads:int=2, # Attention heads
                  d_ff:int|None=None, # Feed-forward width (default 4 x d_model)
-                 dropout:float=0.2, # Dropout on embeddings and sub-layer outputs
-                 attn_dropout:float|None=None, # Dropout on attention weights (None: `dropout`)
-                 pre_norm:bool=True, # Pre-norm blocks (SASRec) or post-norm
+                 dropout:float=0.5, # Dropout on embeddings and sub-layer outputs
+                 attn_dropout:float|None=0.5, # Dropout on attention weights (None: `dropout`)
+                 pre_norm:bool=False, # Pre-norm blocks (the SASRec paper's) or post-norm (RecBole's, better on ml-100k)
                  activation:str="gelu", # Feed-forward activation: "gelu" or "relu"
                  tied:bool=True, # Output table = item embedding (else a separate table)
                  loss:str="ce", # "ce": softmax over all items; "bce": sampled negatives (original SASRec)
@@ -268,21 +274,22 @@ class BucketCausalBatcher(CausalBatcher):
             yield self._batch(rows[pos], pos, state, g, rng)
 
 # %% ../../nbs/24_models.sasrec.ipynb #4a140ce8
-def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are used) or an `Interactions`
-                       batch_size:int=128, # Rows per batch
-                       seed:int=0, # Seed of the shuffling (and negatives)
-                       window:int|None=None, # Seed 003's sliding windows of this many items (None: causal batches)
-                       stride:int=1, # Step between windows
-                       pad_first:int=1, # Padding items in front of each user's windows
-                       bucket:int=100, # Causal batches: batches per length-sorted group (1: plain random batches)
-                       full_history:bool=True, # Causal batches: train on every interaction (else each user's last max_len + 1)
-                       chunk_stride:int|float|None=None, # Causal batches: items between a user's row ends; a float in (0, 1]: that share of max_len (None: no overlap)
-                       **opts, # Passed to the batcher (drop_last, device, ...)
-                      ):
+@patch
+def train_batches(self:SASRec, split, # A `Split` (its training rows are used) or an `Interactions`
+                  batch_size:int=128, # Rows per batch
+                  seed:int=0, # Seed of the shuffling (and negatives)
+                  window:int|None=None, # Seed 003's sliding windows of this many items (None: causal batches)
+                  stride:int=1, # Step between windows
+                  pad_first:int=1, # Padding items in front of each user's windows
+                  bucket:int=1, # Causal batches: batches per length-sorted group (1: plain random batches)
+                  full_history:bool=True, # Causal batches: train on every interaction (else each user's last max_len + 1)
+                  chunk_stride:float=0.5, # Causal batches: share of max_len between a user's row ends, in (0, 1] (1: rows do not overlap)
+                  **opts, # Passed to the batcher (drop_last, device, ...)
+                 ):
     "The model's training batches: `CausalBatcher` (default) or seed 003's `WindowBatcher`."
-    if isinstance(chunk_stride, float):  # a share of max_len, so the default follows --max-len
-        if not 0 < chunk_stride <= 1: raise ValueError(f"chunk_stride as a share of max_len must be in (0, 1], got {chunk_stride}")
-        chunk_stride = max(1, round(chunk_stride * self.max_len))
+    if isinstance(chunk_stride, bool) or not isinstance(chunk_stride, (int, float)) or not 0 < chunk_stride <= 1:
+        raise ValueError(f"chunk_stride is a share of max_len in (0, 1] (1: rows without overlap), got {chunk_stride!r}")
+    stride_items = max(1, round(chunk_stride * self.max_len))   # a share, so the default follows --max-len
     if self.flatten and window is None: window = self.max_len
     if window is not None:
         if self.loss_type == "bce": raise ValueError("loss='bce' needs causal batches with negatives: leave window=None")
@@ -291,10 +298,8 @@ def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are us
         return WindowBatcher.from_data(split, window=window, stride=stride, pad_first=min(pad_first, window), with_ratings=False,
                                        batch_size=batch_size, seed=seed, **opts)
     return BucketCausalBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, bucket=bucket,
-                                         full_history=full_history, chunk_stride=chunk_stride,
+                                         full_history=full_history, chunk_stride=None if stride_items == self.max_len else stride_items,
                                          n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
-
-SASRec.train_data = _sasrec_train_data
 
 # %% ../../nbs/24_models.sasrec.ipynb #83a508f4
 def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> list[float]:
@@ -304,21 +309,3 @@ def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> 
     for _ in range(steps):
         opt.zero_grad(); loss = model.loss(batch); loss.backward(); opt.step(); losses.append(loss.item())
     return losses
-
-# %% ../../nbs/24_models.sasrec.ipynb #d332c5be
-DEFAULTS = dict(max_len=50, d_model=64, n_layers=2, n_heads=2, dropout=0.5, attn_dropout=0.5, tied=True, loss="ce",
-                pre_norm=False, init="normal", batch_size=128, bucket=1, full_history=True, chunk_stride=0.5,
-                epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2)
-
-DEFAULTS_USER = {**{k: v for k, v in DEFAULTS.items() if k != "chunk_stride"},  # tuned on rows without overlap
-                 "user_dim": 32, "mlp_hidden": (64,), "user_head": "position", "residual": True}
-
-_DATA_KEYS = ("batch_size", "seed", "window", "stride", "pad_first", "bucket", "full_history", "chunk_stride", "drop_last", "device")
-
-def split_options(opts:dict) -> tuple[dict, dict, dict]:
-    "Sort a flat dict of options (like `DEFAULTS`) into (model options, `train_data` options, `Trainer` options)."
-    import inspect
-    model_keys = set(inspect.signature(SASRec.__init__).parameters) - {"self"}
-    m = {k: v for k, v in opts.items() if k in model_keys}
-    d = {k: v for k, v in opts.items() if k in _DATA_KEYS and k not in model_keys}
-    return m, d, {k: v for k, v in opts.items() if k not in m and k not in d}
