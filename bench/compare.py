@@ -5,7 +5,7 @@ Three parts, each one split shared by every system in it (chosen with `--parts`)
 - explicit:   ratings on ml-100k's official folds u1..u5. Ours: MF exactly as `recsys-nb train --model mf
               --split folds` (`recsys_nb.cli._train_one`, the CLI's defaults); peer: Surprise SVD (and SVD++ with
               `--svdpp`, slow). RMSE, MAE, fit seconds, means over the five folds.
-- implicit:   ratings >= 4, seed 004's split (`seed004_split`: 10 random positives per user to test). Ours: BPR as
+- implicit:   ratings >= 4, seed 004's split (`implicit_holdout`: 10 random positives per user to test). Ours: BPR as
               `recsys-nb train --model bpr`; peers: `implicit`'s BPR and ALS. Seed 004's AUC and P@5
               (`recsys_nb.models.mf.implicit_metrics`, training items count as negatives), fit seconds.
 - sequential: leave-one-out, full ranking over the catalogue with train+valid items excluded, ties against the model
@@ -105,7 +105,7 @@ def run_ours_explicit(a) -> dict:
     import numpy as np
     from recsys_nb import cli
     from recsys_nb.core import seed_everything
-    from recsys_nb.models.mf import ml100k_folds
+    from recsys_nb.data.split import ml100k_folds
     trainers = _timed_trainer_fit()
     cfg, opts = _cli_config(a, "mf", "folds")
     seed_everything(a.seed)                                   # as `recsys-nb train` does before the folds

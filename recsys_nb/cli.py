@@ -207,14 +207,10 @@ def _dataset_name(spec:str) -> str:
 def _make_split(name:str, inter, cli:dict):
     "The split a run asks for; BPR's default is seed 004's implicit protocol."
     from recsys_nb.data.split import make_split
-    if cli["split"] == "folds":
-        from recsys_nb.models.mf import ml100k_folds
-        return ml100k_folds(cli.get("data_dir"), folds=(cli["fold"],), data=inter)[0]
+    if cli["split"] == "folds": return make_split(inter, "folds", fold=cli["fold"], data_dir=cli.get("data_dir"))
     if name == "bpr" and cli["split"] == "random-per-user":
-        from recsys_nb.models.mf import seed004_split
-        return seed004_split(inter, seed=cli["seed"], min_rating=cli.get("min_rating") or 4.0)
-    skw = {"seed": cli["seed"]} if cli["split"] in ("holdout", "random-per-user") else {}
-    return make_split(inter, cli["split"], **skw)
+        return make_split(inter, "implicit-holdout", seed=cli["seed"], min_rating=cli.get("min_rating") or 4.0)
+    return make_split(inter, cli["split"], seed=cli["seed"])
 
 def build_experiment(cli:dict, split=None) -> dict:
     "Data, split, model and evaluation batches described by a run's `cli` config (used by train, evaluate, recommend)."
@@ -350,7 +346,7 @@ def _train_folds(args, cli:dict, out) -> int:
     "ml-100k's official folds u1..u5: one run per fold, then the mean and each fold."
     import json
     import numpy as np
-    from recsys_nb.models.mf import ml100k_folds
+    from recsys_nb.data.split import ml100k_folds
     if cli["dataset"] != "ml-100k": raise ValueError("--split folds uses ml-100k's official u1..u5 files: pass --dataset ml-100k")
     folds = ml100k_folds(args.data_dir)
     res = {f"u{i}": _train_one(args, {**cli, "fold": i}, out/f"u{i}", split=s) for i, s in enumerate(folds, 1)}

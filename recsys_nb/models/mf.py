@@ -4,8 +4,7 @@
 
 # %% ../../nbs/21_models.mf.ipynb #2245486d
 from __future__ import annotations
-import csv, math, os, queue as _queue, time, traceback
-from pathlib import Path
+import math, os, queue as _queue, time, traceback
 import numpy as np
 import pandas as pd
 import torch
@@ -13,9 +12,8 @@ from torch import nn
 import torch.nn.functional as F
 import torch.multiprocessing as mp
 from ..core import seed_everything
-from ..data.movielens import _Source, _read_table, _RATING_COLS, read_ml100k
 from ..data.core import Interactions
-from ..data.split import Split, random_per_user, _make
+from ..data.split import Split
 from ..data.sampling import SeenItems
 from ..data.pairs import PointwiseBatcher, BPRBatcher
 from ..metrics import auc, multi_target_metrics, rmse, mae, MetricAccumulator
@@ -24,81 +22,8 @@ from ..evaluate import model_device
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'ml100k_folds', 'implicit_view',
-           'seed004_split', 'rating_metrics', 'implicit_metrics', 'MF', 'bpr_loss', 'BPR', 'fit_hogwild',
-           'split_options']
-
-# %% ../../nbs/21_models.mf.ipynb #5ec7a8eb
-def _ml100k_source(data_dir) -> Path:
-    "The ml-100k folder or zip under `data_dir` (or `data_dir` itself when it is one)."
-    from recsys_nb.core import data_dir as _default_dir
-    root = Path(data_dir).expanduser() if data_dir is not None else _default_dir()
-    for c in (root, root/"ml-100k", root/"ml-100k.zip"):
-        if (c.is_dir() and (c/"u.data").is_file()) or (c.is_file() and c.suffix == ".zip"): return c
-    raise FileNotFoundError(f"ml-100k not found in {root}: expected {root}/ml-100k/ (with u.data, u1.base ...) "
-                            f"or {root}/ml-100k.zip; download it with load_movielens('ml-100k')")
-
-def ml100k_folds(data_dir=None, # Folder holding ml-100k/ (or ml-100k.zip), or the ml-100k folder; default `core.data_dir()`
-                 folds=(1, 2, 3, 4, 5), # Which of the official folds u1..u5
-                 valid_frac:float=0.0, # Share of each base file moved to validation (random, seeded)
-                 seed:int=0, # Seed of the validation draw
-                 data:Interactions|None=None, # The `Interactions` of u.data (built when None)
-                ) -> list[Split]:
-    "ml-100k's official folds u1..u5 as `Split`s (base → train [+ valid], test) of one `Interactions` over u.data."
-    if not 0 <= valid_frac < 1: raise ValueError(f"valid_frac must be in [0, 1), got {valid_frac}")
-    bad = [f for f in folds if f not in (1, 2, 3, 4, 5)]
-    if bad: raise ValueError(f"folds must be among 1..5 (u1..u5), got {bad}")
-    path = _ml100k_source(data_dir)
-    if data is None: data = Interactions.from_ratings(read_ml100k(path))
-    n1 = data.n_items + 1
-    key = data.df["user"].to_numpy() * n1 + data.df["item"].to_numpy()
-    order = np.argsort(key, kind="stable")
-    if (np.diff(key[order]) == 0).any(): raise ValueError("u.data has repeated (user, item) pairs: cannot map fold rows to it")
-    out = []
-    with _Source(path) as src:
-        for f in folds:
-            rows = {}
-            for part in ("base", "test"):
-                fn = f"u{f}.{part}"
-                if not src.has(fn): raise FileNotFoundError(f"{src.label(fn)} is missing: the official folds need u1.base ... u5.test")
-                t = _read_table(src, fn, _RATING_COLS, sep="\t", quoting=csv.QUOTE_NONE)
-                try: k = data.encode_users(t["user"].to_numpy()) * n1 + data.encode_items(t["item"].to_numpy())
-                except KeyError as e: raise ValueError(f"{src.label(fn)}: {e.args[0]} (not in u.data)") from None
-                pos = np.searchsorted(key[order], k).clip(max=len(key) - 1)
-                miss = key[order][pos] != k
-                if miss.any(): raise ValueError(f"{src.label(fn)} line {int(np.flatnonzero(miss)[0]) + 1}: (user, item) pair not in u.data")
-                rows[part] = order[pos]
-            base, test = rows["base"], rows["test"]
-            m_tr = np.zeros(len(key), bool); m_tr[base] = True
-            m_te = np.zeros(len(key), bool); m_te[test] = True
-            if (m_tr & m_te).any(): raise ValueError(f"u{f}.base and u{f}.test share {int((m_tr & m_te).sum())} ratings")
-            m_va = np.zeros(len(key), bool)
-            if valid_frac: m_va[base[np.random.default_rng([seed, f]).random(len(base)) < valid_frac]] = True
-            out.append(_make(data, (m_tr & ~m_va, m_va, m_te), "folds", dict(fold=f, valid_frac=valid_frac, seed=seed,
-                             source=f"u{f}.base / u{f}.test")))
-    return out
-
-# %% ../../nbs/21_models.mf.ipynb #0d902f47
-def implicit_view(data:Interactions, # An explicit log
-                  min_rating:float=4.0, # Keep rows rated at least this
-                 ) -> Interactions:
-    "The rows of `data` rated at least `min_rating`, with the same users, items, ids and catalogue."
-    df = data.df[data.df["rating"].to_numpy() >= min_rating].reset_index(drop=True)
-    if not len(df): raise ValueError(f"no rating in {data.name or 'the log'!r} is >= {min_rating}")
-    info = {**data.info, "implicit": True, "min_rating": min_rating, "n_interactions": len(df), "catalogue": "kept"}
-    return Interactions(df, data.n_users, data.n_items, data.user_ids, data.item_ids, data.items, data.users,
-                        data.name, info)
-
-def seed004_split(data:Interactions, # The explicit log (ml-100k: all 100,000 ratings)
-                  seed:int=0, # Seed of the draw
-                  n_test:int=10, # Positives per user moved to test (users with more than this many)
-                  n_valid:int=0, # Further positives per user moved to validation
-                  min_rating:float=4.0, # Positive threshold
-                 ) -> Split:
-    "Seed 004's implicit split: ratings >= 4, `n_test` random positives per user to test, all items kept."
-    s = random_per_user(implicit_view(data, min_rating), n_test=n_test, n_valid=n_valid, seed=seed)
-    s.info["protocol"] = f"seed 004: rating >= {min_rating}, {n_test} random positives per user with more than {n_test + n_valid} to test"
-    return s
+__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'rating_metrics', 'implicit_metrics', 'MF',
+           'bpr_loss', 'BPR', 'fit_hogwild', 'split_options']
 
 # %% ../../nbs/21_models.mf.ipynb #5d5d6562
 @torch.no_grad()
