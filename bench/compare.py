@@ -7,7 +7,7 @@ Three parts, each one split shared by every system in it (chosen with `--parts`)
               `--svdpp`, slow). RMSE, MAE, fit seconds, means over the five folds.
 - implicit:   ratings >= 4, seed 004's split (`implicit_holdout`: 10 random positives per user to test). Ours: BPR as
               `recsys-nb train --model bpr`; peers: `implicit`'s BPR and ALS. Seed 004's AUC and P@5
-              (`recsys_nb.models.mf.implicit_metrics`, training items count as negatives), fit seconds.
+              (`recsys_nb.metrics.implicit_metrics`, training items count as negatives), fit seconds.
 - sequential: leave-one-out, full ranking over the catalogue with train+valid items excluded, ties against the model
               (`recsys_nb.evaluate`). Ours: SASRec, BERT4Rec, BST and MostPop as `recsys-nb train --model NAME
               --dataset ml-100k`; peers: RecBole's SASRec and BERT4Rec, fed an atomic .inter file that reproduces our
@@ -204,7 +204,7 @@ def run_implicit(a, name:str) -> dict:
     import numpy as np, scipy.sparse as sp
     import implicit
     from threadpoolctl import threadpool_limits
-    from recsys_nb.models.mf import implicit_metrics
+    from recsys_nb.metrics import implicit_metrics
     split = _bpr_split(a)
     d, tr = split.data, split.train
     X = sp.csr_matrix((np.ones(len(tr), np.float32), (tr["user"].to_numpy(), tr["item"].to_numpy() - 1)),

@@ -251,18 +251,10 @@ def route_options(cls, opts:dict) -> tuple[dict, dict, dict]:
 
 def extra_metrics(name:str, model, split) -> dict:
     "What a model's own protocol adds to the ranking metrics: RMSE/MAE for MF, seed 004's AUC and P@5 for BPR."
-    out = {}
-    if name == "mf":
-        from recsys_nb.models.mf import rating_metrics
-        for w in ("valid", "test"):
-            if len(getattr(split, w)): out[w] = {k: v for k, v in rating_metrics(model, getattr(split, w)).items() if k != "n"}
-    elif name == "bpr":
-        from recsys_nb.models.mf import implicit_metrics
-        for w in ("valid", "test"):
-            if len(getattr(split, w)):
-                m = implicit_metrics(model, split, w, ks=(5,))
-                out[w] = {k: v for k, v in m.items() if k in ("AUC", "Precision@5")}
-    return out
+    from recsys_nb.metrics import EXTRA_METRICS
+    extra = {"mf": "rating", "bpr": "implicit"}.get(name)
+    if extra is None: return {}
+    return {w: EXTRA_METRICS[extra](model, split, w) for w in ("valid", "test") if len(getattr(split, w))}
 
 def _print_table(rows:dict, ks=(10,)):
     keys = [f"{m}@{k}" for k in ks for m in ("HR", "NDCG")] + ["MRR"]

@@ -12,7 +12,8 @@ import pytest, torch
 from recsys_nb.data.core import Interactions
 from recsys_nb.data.movielens import load_movielens
 from recsys_nb.data.split import implicit_holdout
-from recsys_nb.models.mf import BPR, fit_hogwild, implicit_metrics
+from recsys_nb.metrics import implicit_metrics
+from recsys_nb.models.mf import BPR, fit_hogwild
 
 EPOCHS, TOL = 4, 0.02
 
@@ -53,7 +54,8 @@ SCRIPT = textwrap.dedent('''
     from recsys_nb.data.core import Interactions
     from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.split import implicit_holdout
-    from recsys_nb.models.mf import BPR, fit_hogwild, implicit_metrics
+    from recsys_nb.metrics import implicit_metrics
+    from recsys_nb.models.mf import BPR, fit_hogwild
 
     if __name__ == "__main__":
         sp = implicit_holdout(Interactions.from_ratings(load_movielens("ml-100k", data_dir=sys.argv[1], download=False)))

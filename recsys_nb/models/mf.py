@@ -16,65 +16,12 @@ from ..data.core import Interactions
 from ..data.split import Split
 from ..data.sampling import SeenItems
 from ..data.pairs import PointwiseBatcher, BPRBatcher
-from ..metrics import auc, multi_target_metrics, rmse, mae, MetricAccumulator
 from ..trainers import make_optimizer
-from ..evaluate import model_device
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'rating_metrics', 'implicit_metrics', 'MF',
-           'bpr_loss', 'BPR', 'fit_hogwild', 'split_options']
-
-# %% ../../nbs/21_models.mf.ipynb #5d5d6562
-@torch.no_grad()
-def rating_metrics(model:nn.Module, # Has `predict(users, items)`
-                   df:pd.DataFrame, # Rows with dense `user`, `item` and `rating`
-                   batch_size:int=65536, # Rows per forward pass
-                  ) -> dict: # RMSE, MAE, n
-    "RMSE and MAE of the model's (clipped) predictions on the rows of `df`."
-    if not len(df): raise ValueError("no rows to evaluate")
-    was = model.training; model.eval()
-    try:
-        u, i = torch.from_numpy(df["user"].to_numpy().astype(np.int64)), torch.from_numpy(df["item"].to_numpy().astype(np.int64))
-        pred = torch.cat([model.predict(u[s:s + batch_size], i[s:s + batch_size]).cpu() for s in range(0, len(u), batch_size)])
-    finally: model.train(was)
-    r = torch.from_numpy(df["rating"].to_numpy().astype(np.float32))
-    return {"RMSE": rmse(pred, r), "MAE": mae(pred, r), "n": len(df)}
-
-@torch.no_grad()
-def implicit_metrics(model:nn.Module, # Has `score(batch)`
-                     split:Split, # Training rows and held-out rows
-                     which:str="test", # Held-out rows: "test" or "valid"
-                     ks=(5,), # Cut-offs of Precision@k (seed 004: 5)
-                     exclude_train:bool=False, # Remove training items from the ranking (seed 004: no, they are negatives)
-                     chunk_size:int=1024, # Users per chunk
-                    ) -> dict: # AUC, Precision@k (and Recall@k, NDCG@k, MAP@k), n_users, protocol
-    "Seed 004's per-user AUC and P@k over all items; training items count as negatives unless `exclude_train`."
-    if which not in ("test", "valid"): raise ValueError(f"which must be 'test' or 'valid', got {which!r}")
-    held, d = getattr(split, which), split.data
-    if not len(held): raise ValueError(f"the split has no {which} rows")
-    pos = SeenItems.from_frame(held, d.n_users, d.n_items)
-    seen = SeenItems.from_frame(split.seen(which), d.n_users, d.n_items) if exclude_train else None
-    users = np.flatnonzero(pos.counts)
-    dev = model_device(model)   # MostPop has buffers only
-    was = model.training; model.eval()
-    acc = MetricAccumulator()
-    try:
-        for s in range(0, len(users), chunk_size):
-            u = users[s:s + chunk_size]
-            sc = model.score({"users": torch.from_numpy(u).to(dev)}).float()
-            rel = pos.mask(u, dev); rel[:, 0] = False
-            ex = seen.mask(u, dev) if exclude_train else torch.zeros_like(rel)
-            ex[:, 0] = True
-            ex &= ~rel
-            m = auc(sc, rel, ex, per_row=True)
-            m.update(multi_target_metrics(sc, rel, ks, ex, per_row=True))
-            acc.update(m)
-    finally: model.train(was)
-    res = acc.compute()
-    res["n_users"] = res.pop("n"); res.pop("n_skipped")
-    res["protocol"] = "all items ranked, " + ("training items excluded" if exclude_train else "training items counted as negatives (seed 004)")
-    return res
+__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'MF', 'bpr_loss', 'BPR', 'fit_hogwild',
+           'split_options']
 
 # %% ../../nbs/21_models.mf.ipynb #985a2efd
 def _check_ids(t:torch.Tensor, hi:int, name:str, lo:int=0):
