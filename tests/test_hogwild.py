@@ -1,4 +1,4 @@
-"""Hogwild training from several processes (`recsys_nb.models.mf.fit_hogwild`): what a notebook cannot host.
+"""Hogwild training from several processes (`recsys_nb.trainers.fit_hogwild`): what a notebook cannot host.
 
 - 2 workers (fork and spawn) reach the single-worker AUC on seed 004's implicit protocol within a tolerance;
 - spawn workers import the model class from the package, and a script run as `__main__` works with spawn (given
@@ -13,7 +13,8 @@ from recsys_nb.data.core import Interactions
 from recsys_nb.data.movielens import load_movielens
 from recsys_nb.data.split import implicit_holdout
 from recsys_nb.metrics import implicit_metrics
-from recsys_nb.models.mf import BPR, fit_hogwild
+from recsys_nb.models.mf import BPR
+from recsys_nb.trainers import fit_hogwild
 
 EPOCHS, TOL = 4, 0.02
 
@@ -55,7 +56,8 @@ SCRIPT = textwrap.dedent('''
     from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.split import implicit_holdout
     from recsys_nb.metrics import implicit_metrics
-    from recsys_nb.models.mf import BPR, fit_hogwild
+    from recsys_nb.models.mf import BPR
+    from recsys_nb.trainers import fit_hogwild
 
     if __name__ == "__main__":
         sp = implicit_holdout(Interactions.from_ratings(load_movielens("ml-100k", data_dir=sys.argv[1], download=False)))
