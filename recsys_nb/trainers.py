@@ -4,23 +4,27 @@
 
 # %% ../nbs/30_trainers.ipynb #30fb47c1
 from __future__ import annotations
-import csv, json, math, os, random, time
+import csv, json, math, os, queue as _queue, random, time, traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
+import torch.multiprocessing as mp
 from tqdm import tqdm
 from fastcore.basics import patch_to
 import recsys_nb
 from .core import get_device, seed_everything
+from .data.split import Split
+from .data.sampling import SeenItems
 from .evaluate import evaluate
 
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULERS', 'MultiOptimizer', 'make_optimizer', 'make_scheduler', 'GradClipper', 'rng_state',
            'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'init_distributed', 'is_main_process', 'shard_batch',
-           'ShardedBatches', 'Trainer', 'plot_history']
+           'ShardedBatches', 'Trainer', 'fit_hogwild', 'plot_history']
 
 # %% ../nbs/30_trainers.ipynb #f846500d
 def _sparse_params(model:nn.Module) -> set[int]:
@@ -504,6 +508,98 @@ def finish(self, protocol:dict|None=None) -> dict:
                         "ks": list(self.ks), **(protocol or {})}}
     if self.out_dir is not None and self.is_main: _write_json(res, self.out_dir/"metrics.json")
     return res
+
+# %% ../nbs/30_trainers.ipynb #031bd9b1
+def _hogwild_worker(rank:int, model:nn.Module, data, cfg:dict, q):
+    "One Hogwild worker: trains `model` (shared memory) on its own batches and reports each epoch's mean loss."
+    try:
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
+        seed_everything(cfg["seed"] + rank)
+        opt = make_optimizer(model, cfg["optimizer"], lr=cfg["lr"], momentum=cfg["momentum"])
+        model.train()
+        for e in range(cfg["epochs"]):
+            t0, tot, n = time.perf_counter(), 0.0, 0
+            for b in data.batches(e):
+                loss = model.loss(b)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                tot += float(loss.detach()); n += 1
+            q.put(("epoch", rank, e + 1, tot / max(n, 1), time.perf_counter() - t0))
+        q.put(("done", rank, None, None, None))
+    except BaseException:
+        q.put(("error", rank, traceback.format_exc(), None, None))
+
+def _shards(n:int, n_workers:int, seed:int) -> list[np.ndarray]:
+    "A random partition of `range(n)` into `n_workers` near-equal shards."
+    return np.array_split(np.random.default_rng(seed).permutation(n), n_workers)
+
+def fit_hogwild(model:nn.Module, # An `MF` or `BPR` (its parameters are moved to shared memory)
+                data, # A `Split` (its training rows) or an `Interactions` (all rows)
+                n_workers:int=2, # Worker processes, one shard each
+                epochs:int=10, # Passes of every worker over its shard
+                lr:float=1e-2, # Learning rate
+                optimizer:str="adam", # "adam", "sgd" or "sparse_adam" (sparse models: "sgd" or "sparse_adam")
+                batch_size:int=1024, # Rows per batch in each worker
+                seed:int=0, # Worker `r` is seeded with `seed + r`; shards are drawn with `seed`
+                momentum:float=0.0, # SGD momentum (seed 004: none)
+                start_method:str|None=None, # "fork" or "spawn"; default "fork" where available, else "spawn"
+                timeout:float|None=None, # Seconds to wait for the workers (None: no limit)
+                verbose:bool=False, # Print each worker's epochs as they finish
+               ) -> pd.DataFrame: # One row per worker and epoch: worker, epoch, loss, seconds
+    "Train `model` Hogwild-style: `n_workers` processes update one shared-memory model, each from its own shard."
+    if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
+        raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
+    if not (hasattr(model, "batcher") and hasattr(model, "uses_ratings")):
+        raise TypeError(f"fit_hogwild trains models with `batcher` and `uses_ratings` (MF, BPR), got {type(model).__name__}")
+    methods = mp.get_all_start_methods()
+    start_method = start_method or ("fork" if "fork" in methods else "spawn")
+    if start_method not in methods: raise ValueError(f"start_method {start_method!r} is not available here: {methods}")
+    if start_method != "fork" and type(model).__module__ == "__main__":
+        raise ValueError(f"{type(model).__name__} is defined in __main__, which {start_method!r} workers cannot import: "
+                         "use start_method='fork' or a class from recsys_nb.models.mf")
+    df, inter = (data.train, data.data) if isinstance(data, Split) else (data.df, data)
+    if len(df) < n_workers: raise ValueError(f"{len(df)} training rows cannot be shared by {n_workers} workers")
+    if inter.n_users > model.n_users or inter.n_items > model.n_items:
+        raise ValueError(f"the data has {inter.n_users} users / {inter.n_items} items but the model {model.n_users} / {model.n_items}")
+    u, i, r = (df[c].to_numpy() for c in ("user", "item", "rating"))
+    seen = SeenItems.from_arrays(u, i, inter.n_users, inter.n_items) if not model.uses_ratings else None
+    shards = [model.batcher(u[s], i[s], r[s], seen=seen, batch_size=batch_size, seed=seed + k)
+              for k, s in enumerate(_shards(len(df), n_workers, seed))]
+    model.zero_grad(set_to_none=True)   # shared gradients would be summed by all workers at once
+    model.share_memory()
+    cfg = dict(epochs=int(epochs), lr=lr, optimizer=optimizer, momentum=momentum, seed=int(seed))
+    ctx = mp.get_context(start_method)
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_hogwild_worker, args=(k, model, shards[k], cfg, q), daemon=True) for k in range(n_workers)]
+    rows, done, t_end = [], set(), None if timeout is None else time.monotonic() + timeout
+    old = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = "1"   # inherited by spawned interpreters before torch starts
+    try:
+        for p in procs: p.start()
+    finally:
+        if old is None: os.environ.pop("OMP_NUM_THREADS", None)
+        else: os.environ["OMP_NUM_THREADS"] = old
+    try:
+        while len(done) < n_workers:
+            if t_end is not None and time.monotonic() > t_end: raise TimeoutError(f"fit_hogwild: workers still running after {timeout} s")
+            try: kind, rank, a, b, c = q.get(timeout=0.5)
+            except _queue.Empty:
+                dead = [k for k, p in enumerate(procs) if k not in done and not p.is_alive() and p.exitcode not in (0, None)]
+                if dead: raise RuntimeError(f"hogwild worker {dead[0]} died with exit code {procs[dead[0]].exitcode}")
+                continue
+            if kind == "error": raise RuntimeError(f"hogwild worker {rank} failed:\n{a}")
+            if kind == "done": done.add(rank); continue
+            rows.append({"worker": rank, "epoch": a, "loss": b, "seconds": c})
+            if verbose: print(f"worker {rank} epoch {a}: loss {b:.4f} ({c:.2f}s)")
+        for p in procs: p.join()
+    finally:
+        for p in procs:
+            if p.is_alive(): p.terminate()
+        for p in procs: p.join(timeout=5)
+        q.close()
+    return pd.DataFrame(rows, columns=["worker", "epoch", "loss", "seconds"]).sort_values(["epoch", "worker"], ignore_index=True)
 
 # %% ../nbs/30_trainers.ipynb #94134ff2
 def plot_history(run:str|Path|list[dict], # An experiment folder, its history.csv, or a history list

@@ -1,4 +1,4 @@
-"""Hogwild training from several processes (`recsys_nb.models.mf.fit_hogwild`): what a notebook cannot host.
+"""Hogwild training from several processes (`recsys_nb.trainers.fit_hogwild`): what a notebook cannot host.
 
 - 2 workers (fork and spawn) reach the single-worker AUC on seed 004's implicit protocol within a tolerance;
 - spawn workers import the model class from the package, and a script run as `__main__` works with spawn (given
@@ -11,7 +11,10 @@ import pytest, torch
 
 from recsys_nb.data.core import Interactions
 from recsys_nb.data.movielens import load_movielens
-from recsys_nb.models.mf import BPR, fit_hogwild, implicit_metrics, seed004_split
+from recsys_nb.data.split import implicit_holdout
+from recsys_nb.metrics import implicit_metrics
+from recsys_nb.models.mf import BPR
+from recsys_nb.trainers import fit_hogwild
 
 EPOCHS, TOL = 4, 0.02
 
@@ -25,7 +28,7 @@ def _shared_data() -> Path:
 @pytest.fixture(scope="module")
 def split():
     torch.set_num_threads(1)
-    return seed004_split(Interactions.from_ratings(load_movielens("ml-100k", data_dir=_shared_data(), download=False)), seed=0)
+    return implicit_holdout(Interactions.from_ratings(load_movielens("ml-100k", data_dir=_shared_data(), download=False)), seed=0)
 
 def _train(split, n_workers, start_method):
     torch.manual_seed(0)
@@ -51,10 +54,13 @@ SCRIPT = textwrap.dedent('''
     import sys, torch
     from recsys_nb.data.core import Interactions
     from recsys_nb.data.movielens import load_movielens
-    from recsys_nb.models.mf import BPR, fit_hogwild, implicit_metrics, seed004_split
+    from recsys_nb.data.split import implicit_holdout
+    from recsys_nb.metrics import implicit_metrics
+    from recsys_nb.models.mf import BPR
+    from recsys_nb.trainers import fit_hogwild
 
     if __name__ == "__main__":
-        sp = seed004_split(Interactions.from_ratings(load_movielens("ml-100k", data_dir=sys.argv[1], download=False)))
+        sp = implicit_holdout(Interactions.from_ratings(load_movielens("ml-100k", data_dir=sys.argv[1], download=False)))
         torch.manual_seed(0)
         m = BPR.from_split(sp, n_factors=16, l2=0.01)
         a0 = implicit_metrics(m, sp)["AUC"]

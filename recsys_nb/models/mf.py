@@ -4,152 +4,18 @@
 
 # %% ../../nbs/21_models.mf.ipynb #2245486d
 from __future__ import annotations
-import csv, math, os, queue as _queue, time, traceback
-from pathlib import Path
+import math
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 import torch.nn.functional as F
-import torch.multiprocessing as mp
-from ..core import seed_everything
-from ..data.movielens import _Source, _read_table, _RATING_COLS, read_ml100k
-from ..data.core import Interactions
-from ..data.split import Split, random_per_user, _make
+from ..data.split import Split
 from ..data.sampling import SeenItems
 from ..data.pairs import PointwiseBatcher, BPRBatcher
-from ..metrics import auc, multi_target_metrics, rmse, mae, MetricAccumulator
-from ..trainers import make_optimizer
-from ..evaluate import model_device
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'ml100k_folds', 'implicit_view',
-           'seed004_split', 'rating_metrics', 'implicit_metrics', 'MF', 'bpr_loss', 'BPR', 'fit_hogwild',
-           'split_options']
-
-# %% ../../nbs/21_models.mf.ipynb #5ec7a8eb
-def _ml100k_source(data_dir) -> Path:
-    "The ml-100k folder or zip under `data_dir` (or `data_dir` itself when it is one)."
-    from recsys_nb.core import data_dir as _default_dir
-    root = Path(data_dir).expanduser() if data_dir is not None else _default_dir()
-    for c in (root, root/"ml-100k", root/"ml-100k.zip"):
-        if (c.is_dir() and (c/"u.data").is_file()) or (c.is_file() and c.suffix == ".zip"): return c
-    raise FileNotFoundError(f"ml-100k not found in {root}: expected {root}/ml-100k/ (with u.data, u1.base ...) "
-                            f"or {root}/ml-100k.zip; download it with load_movielens('ml-100k')")
-
-def ml100k_folds(data_dir=None, # Folder holding ml-100k/ (or ml-100k.zip), or the ml-100k folder; default `core.data_dir()`
-                 folds=(1, 2, 3, 4, 5), # Which of the official folds u1..u5
-                 valid_frac:float=0.0, # Share of each base file moved to validation (random, seeded)
-                 seed:int=0, # Seed of the validation draw
-                 data:Interactions|None=None, # The `Interactions` of u.data (built when None)
-                ) -> list[Split]:
-    "ml-100k's official folds u1..u5 as `Split`s (base → train [+ valid], test) of one `Interactions` over u.data."
-    if not 0 <= valid_frac < 1: raise ValueError(f"valid_frac must be in [0, 1), got {valid_frac}")
-    bad = [f for f in folds if f not in (1, 2, 3, 4, 5)]
-    if bad: raise ValueError(f"folds must be among 1..5 (u1..u5), got {bad}")
-    path = _ml100k_source(data_dir)
-    if data is None: data = Interactions.from_ratings(read_ml100k(path))
-    n1 = data.n_items + 1
-    key = data.df["user"].to_numpy() * n1 + data.df["item"].to_numpy()
-    order = np.argsort(key, kind="stable")
-    if (np.diff(key[order]) == 0).any(): raise ValueError("u.data has repeated (user, item) pairs: cannot map fold rows to it")
-    out = []
-    with _Source(path) as src:
-        for f in folds:
-            rows = {}
-            for part in ("base", "test"):
-                fn = f"u{f}.{part}"
-                if not src.has(fn): raise FileNotFoundError(f"{src.label(fn)} is missing: the official folds need u1.base ... u5.test")
-                t = _read_table(src, fn, _RATING_COLS, sep="\t", quoting=csv.QUOTE_NONE)
-                try: k = data.encode_users(t["user"].to_numpy()) * n1 + data.encode_items(t["item"].to_numpy())
-                except KeyError as e: raise ValueError(f"{src.label(fn)}: {e.args[0]} (not in u.data)") from None
-                pos = np.searchsorted(key[order], k).clip(max=len(key) - 1)
-                miss = key[order][pos] != k
-                if miss.any(): raise ValueError(f"{src.label(fn)} line {int(np.flatnonzero(miss)[0]) + 1}: (user, item) pair not in u.data")
-                rows[part] = order[pos]
-            base, test = rows["base"], rows["test"]
-            m_tr = np.zeros(len(key), bool); m_tr[base] = True
-            m_te = np.zeros(len(key), bool); m_te[test] = True
-            if (m_tr & m_te).any(): raise ValueError(f"u{f}.base and u{f}.test share {int((m_tr & m_te).sum())} ratings")
-            m_va = np.zeros(len(key), bool)
-            if valid_frac: m_va[base[np.random.default_rng([seed, f]).random(len(base)) < valid_frac]] = True
-            out.append(_make(data, (m_tr & ~m_va, m_va, m_te), "folds", dict(fold=f, valid_frac=valid_frac, seed=seed,
-                             source=f"u{f}.base / u{f}.test")))
-    return out
-
-# %% ../../nbs/21_models.mf.ipynb #0d902f47
-def implicit_view(data:Interactions, # An explicit log
-                  min_rating:float=4.0, # Keep rows rated at least this
-                 ) -> Interactions:
-    "The rows of `data` rated at least `min_rating`, with the same users, items, ids and catalogue."
-    df = data.df[data.df["rating"].to_numpy() >= min_rating].reset_index(drop=True)
-    if not len(df): raise ValueError(f"no rating in {data.name or 'the log'!r} is >= {min_rating}")
-    info = {**data.info, "implicit": True, "min_rating": min_rating, "n_interactions": len(df), "catalogue": "kept"}
-    return Interactions(df, data.n_users, data.n_items, data.user_ids, data.item_ids, data.items, data.users,
-                        data.name, info)
-
-def seed004_split(data:Interactions, # The explicit log (ml-100k: all 100,000 ratings)
-                  seed:int=0, # Seed of the draw
-                  n_test:int=10, # Positives per user moved to test (users with more than this many)
-                  n_valid:int=0, # Further positives per user moved to validation
-                  min_rating:float=4.0, # Positive threshold
-                 ) -> Split:
-    "Seed 004's implicit split: ratings >= 4, `n_test` random positives per user to test, all items kept."
-    s = random_per_user(implicit_view(data, min_rating), n_test=n_test, n_valid=n_valid, seed=seed)
-    s.info["protocol"] = f"seed 004: rating >= {min_rating}, {n_test} random positives per user with more than {n_test + n_valid} to test"
-    return s
-
-# %% ../../nbs/21_models.mf.ipynb #5d5d6562
-@torch.no_grad()
-def rating_metrics(model:nn.Module, # Has `predict(users, items)`
-                   df:pd.DataFrame, # Rows with dense `user`, `item` and `rating`
-                   batch_size:int=65536, # Rows per forward pass
-                  ) -> dict: # RMSE, MAE, n
-    "RMSE and MAE of the model's (clipped) predictions on the rows of `df`."
-    if not len(df): raise ValueError("no rows to evaluate")
-    was = model.training; model.eval()
-    try:
-        u, i = torch.from_numpy(df["user"].to_numpy().astype(np.int64)), torch.from_numpy(df["item"].to_numpy().astype(np.int64))
-        pred = torch.cat([model.predict(u[s:s + batch_size], i[s:s + batch_size]).cpu() for s in range(0, len(u), batch_size)])
-    finally: model.train(was)
-    r = torch.from_numpy(df["rating"].to_numpy().astype(np.float32))
-    return {"RMSE": rmse(pred, r), "MAE": mae(pred, r), "n": len(df)}
-
-@torch.no_grad()
-def implicit_metrics(model:nn.Module, # Has `score(batch)`
-                     split:Split, # Training rows and held-out rows
-                     which:str="test", # Held-out rows: "test" or "valid"
-                     ks=(5,), # Cut-offs of Precision@k (seed 004: 5)
-                     exclude_train:bool=False, # Remove training items from the ranking (seed 004: no, they are negatives)
-                     chunk_size:int=1024, # Users per chunk
-                    ) -> dict: # AUC, Precision@k (and Recall@k, NDCG@k, MAP@k), n_users, protocol
-    "Seed 004's per-user AUC and P@k over all items; training items count as negatives unless `exclude_train`."
-    if which not in ("test", "valid"): raise ValueError(f"which must be 'test' or 'valid', got {which!r}")
-    held, d = getattr(split, which), split.data
-    if not len(held): raise ValueError(f"the split has no {which} rows")
-    pos = SeenItems.from_frame(held, d.n_users, d.n_items)
-    seen = SeenItems.from_frame(split.seen(which), d.n_users, d.n_items) if exclude_train else None
-    users = np.flatnonzero(pos.counts)
-    dev = model_device(model)   # MostPop has buffers only
-    was = model.training; model.eval()
-    acc = MetricAccumulator()
-    try:
-        for s in range(0, len(users), chunk_size):
-            u = users[s:s + chunk_size]
-            sc = model.score({"users": torch.from_numpy(u).to(dev)}).float()
-            rel = pos.mask(u, dev); rel[:, 0] = False
-            ex = seen.mask(u, dev) if exclude_train else torch.zeros_like(rel)
-            ex[:, 0] = True
-            ex &= ~rel
-            m = auc(sc, rel, ex, per_row=True)
-            m.update(multi_target_metrics(sc, rel, ks, ex, per_row=True))
-            acc.update(m)
-    finally: model.train(was)
-    res = acc.compute()
-    res["n_users"] = res.pop("n"); res.pop("n_skipped")
-    res["protocol"] = "all items ranked, " + ("training items excluded" if exclude_train else "training items counted as negatives (seed 004)")
-    return res
+__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'MF', 'bpr_loss', 'BPR', 'split_options']
 
 # %% ../../nbs/21_models.mf.ipynb #985a2efd
 def _check_ids(t:torch.Tensor, hi:int, name:str, lo:int=0):
@@ -344,97 +210,6 @@ class BPR(MF):
         return BPRBatcher(users, items, self.n_users, self.n_items, seen=seen, batch_size=batch_size, seed=seed, **opts)
 
     def __repr__(self): return MF.__repr__(self)[:-1] + f", loss={self.loss_kind!r})"
-
-# %% ../../nbs/21_models.mf.ipynb #031bd9b1
-def _hogwild_worker(rank:int, model:MF, data, cfg:dict, q):
-    "One Hogwild worker: trains `model` (shared memory) on its own batches and reports each epoch's mean loss."
-    try:
-        os.environ["OMP_NUM_THREADS"] = "1"
-        torch.set_num_threads(1)
-        seed_everything(cfg["seed"] + rank)
-        opt = make_optimizer(model, cfg["optimizer"], lr=cfg["lr"], momentum=cfg["momentum"])
-        model.train()
-        for e in range(cfg["epochs"]):
-            t0, tot, n = time.perf_counter(), 0.0, 0
-            for b in data.batches(e):
-                loss = model.loss(b)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                tot += float(loss.detach()); n += 1
-            q.put(("epoch", rank, e + 1, tot / max(n, 1), time.perf_counter() - t0))
-        q.put(("done", rank, None, None, None))
-    except BaseException:
-        q.put(("error", rank, traceback.format_exc(), None, None))
-
-def _shards(n:int, n_workers:int, seed:int) -> list[np.ndarray]:
-    "A random partition of `range(n)` into `n_workers` near-equal shards."
-    return np.array_split(np.random.default_rng(seed).permutation(n), n_workers)
-
-def fit_hogwild(model:MF, # An `MF` or `BPR` (its parameters are moved to shared memory)
-                data, # A `Split` (its training rows) or an `Interactions` (all rows)
-                n_workers:int=2, # Worker processes, one shard each
-                epochs:int=10, # Passes of every worker over its shard
-                lr:float=1e-2, # Learning rate
-                optimizer:str="adam", # "adam", "sgd" or "sparse_adam" (sparse models: "sgd" or "sparse_adam")
-                batch_size:int=1024, # Rows per batch in each worker
-                seed:int=0, # Worker `r` is seeded with `seed + r`; shards are drawn with `seed`
-                momentum:float=0.0, # SGD momentum (seed 004: none)
-                start_method:str|None=None, # "fork" or "spawn"; default "fork" where available, else "spawn"
-                timeout:float|None=None, # Seconds to wait for the workers (None: no limit)
-                verbose:bool=False, # Print each worker's epochs as they finish
-               ) -> pd.DataFrame: # One row per worker and epoch: worker, epoch, loss, seconds
-    "Train `model` Hogwild-style: `n_workers` processes update one shared-memory model, each from its own shard."
-    if isinstance(n_workers, bool) or not isinstance(n_workers, (int, np.integer)) or n_workers < 1:
-        raise ValueError(f"n_workers must be a positive integer, got {n_workers!r}")
-    if not isinstance(model, MF): raise TypeError(f"fit_hogwild trains MF or BPR models, got {type(model).__name__}")
-    methods = mp.get_all_start_methods()
-    start_method = start_method or ("fork" if "fork" in methods else "spawn")
-    if start_method not in methods: raise ValueError(f"start_method {start_method!r} is not available here: {methods}")
-    if start_method != "fork" and type(model).__module__ == "__main__":
-        raise ValueError(f"{type(model).__name__} is defined in __main__, which {start_method!r} workers cannot import: "
-                         "use start_method='fork' or a class from recsys_nb.models.mf")
-    df, inter = (data.train, data.data) if isinstance(data, Split) else (data.df, data)
-    if len(df) < n_workers: raise ValueError(f"{len(df)} training rows cannot be shared by {n_workers} workers")
-    if inter.n_users > model.n_users or inter.n_items > model.n_items:
-        raise ValueError(f"the data has {inter.n_users} users / {inter.n_items} items but the model {model.n_users} / {model.n_items}")
-    u, i, r = (df[c].to_numpy() for c in ("user", "item", "rating"))
-    seen = SeenItems.from_arrays(u, i, inter.n_users, inter.n_items) if not model.uses_ratings else None
-    shards = [model.batcher(u[s], i[s], r[s], seen=seen, batch_size=batch_size, seed=seed + k)
-              for k, s in enumerate(_shards(len(df), n_workers, seed))]
-    model.zero_grad(set_to_none=True)   # shared gradients would be summed by all workers at once
-    model.share_memory()
-    cfg = dict(epochs=int(epochs), lr=lr, optimizer=optimizer, momentum=momentum, seed=int(seed))
-    ctx = mp.get_context(start_method)
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_hogwild_worker, args=(k, model, shards[k], cfg, q), daemon=True) for k in range(n_workers)]
-    rows, done, t_end = [], set(), None if timeout is None else time.monotonic() + timeout
-    old = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = "1"   # inherited by spawned interpreters before torch starts
-    try:
-        for p in procs: p.start()
-    finally:
-        if old is None: os.environ.pop("OMP_NUM_THREADS", None)
-        else: os.environ["OMP_NUM_THREADS"] = old
-    try:
-        while len(done) < n_workers:
-            if t_end is not None and time.monotonic() > t_end: raise TimeoutError(f"fit_hogwild: workers still running after {timeout} s")
-            try: kind, rank, a, b, c = q.get(timeout=0.5)
-            except _queue.Empty:
-                dead = [k for k, p in enumerate(procs) if k not in done and not p.is_alive() and p.exitcode not in (0, None)]
-                if dead: raise RuntimeError(f"hogwild worker {dead[0]} died with exit code {procs[dead[0]].exitcode}")
-                continue
-            if kind == "error": raise RuntimeError(f"hogwild worker {rank} failed:\n{a}")
-            if kind == "done": done.add(rank); continue
-            rows.append({"worker": rank, "epoch": a, "loss": b, "seconds": c})
-            if verbose: print(f"worker {rank} epoch {a}: loss {b:.4f} ({c:.2f}s)")
-        for p in procs: p.join()
-    finally:
-        for p in procs:
-            if p.is_alive(): p.terminate()
-        for p in procs: p.join(timeout=5)
-        q.close()
-    return pd.DataFrame(rows, columns=["worker", "epoch", "loss", "seconds"]).sort_values(["epoch", "worker"], ignore_index=True)
 
 # %% ../../nbs/21_models.mf.ipynb #0e4db0e7
 MF_DEFAULTS = dict(n_factors=64, dropout=0.1, l2=0.05, l2_bias=0.0, init_std=0.01, sparse=False,
