@@ -140,10 +140,10 @@ def data(args) -> int:
     return 0
 
 # %% ../nbs/40_cli.ipynb #898d644c
-MODELS = {  # name -> (module, class, key in the module's DEFAULTS or None for the whole dict)
+MODELS = {  # name -> (module, class, key in the module's DEFAULTS or None); a class with `recipe_defaults` needs no key
     "mostpop": ("recsys_nb.models.baselines", "MostPop", None),
-    "mf": ("recsys_nb.models.mf", "MF", "mf"),
-    "bpr": ("recsys_nb.models.mf", "BPR", "bpr"),
+    "mf": ("recsys_nb.models.mf", "MF", None),
+    "bpr": ("recsys_nb.models.mf", "BPR", None),
     "bert4rec": ("recsys_nb.models.bert4rec", "BERT4Rec", None),
     "sasrec": ("recsys_nb.models.sasrec", "SASRec", None),
     "bst": ("recsys_nb.models.bst", "BST", None),
@@ -152,12 +152,20 @@ SEQUENCE_MODELS = ("mostpop", "bert4rec", "sasrec", "bst")
 TRAINER_KEYS = ("epochs", "lr", "weight_decay", "optimizer", "scheduler", "scheduler_kwargs", "clip_norm", "adaptive_clip",
                 "patience", "eval_every", "monitor", "eval_chunk_size", "bf16")
 
+def _recipe_options(cls) -> dict:
+    "Flat defaults of a model with `recipe_defaults`: its constructor's, its `train_batches`' and its trainer section."
+    import inspect
+    kw = lambda f, skip: {k: p.default for k, p in inspect.signature(f).parameters.items() if k not in skip and p.default is not p.empty}
+    return {**kw(cls.__init__, ("n_users", "n_items", "global_mean", "rating_range")), **kw(cls.train_batches, ("split", "seed")),
+            **cls.recipe_defaults["trainer"]}
+
 def model_spec(name:str) -> tuple[type, dict]:
     "The model class registered as `name` and a copy of its default hyperparameters."
     import importlib, copy
     if name not in MODELS: raise ValueError(f"Unknown model {name!r}: use one of {', '.join(MODELS)}")
     mod, cls, key = MODELS[name]
     m = importlib.import_module(mod)
+    if hasattr(getattr(m, cls), "recipe_defaults"): return getattr(m, cls), copy.deepcopy(_recipe_options(getattr(m, cls)))
     d = getattr(m, "DEFAULTS", {})
     d = d.get(key, {}) if key is not None and key in d else d
     return getattr(m, cls), copy.deepcopy(dict(d))
@@ -238,12 +246,12 @@ def _named_params(f) -> set[str]:
             if k not in ("self", "cls", "split") and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
 
 def route_options(cls, opts:dict) -> tuple[dict, dict, dict]:
-    "Split flat options into (model constructor, `train_data`, `Trainer`) options by the names each accepts."
+    "Split flat options into (model constructor, `train_batches`/`train_data`, `Trainer`) options by the names each accepts."
     trainer = {k: v for k, v in opts.items() if k in TRAINER_KEYS}
     import torch
     inits = [c.__init__ for c in cls.__mro__ if "__init__" in vars(c) and issubclass(c, torch.nn.Module) and c is not torch.nn.Module]
     model_keys = set().union(*map(_named_params, inits)) | _named_params(getattr(cls, "from_split", None))
-    data_keys = _named_params(getattr(cls, "train_data", None))
+    data_keys = _named_params(getattr(cls, "train_batches", getattr(cls, "train_data", None)))
     rest = {k: v for k, v in opts.items() if k not in trainer}
     unknown = sorted(k for k in rest if k not in model_keys | data_keys)
     if unknown: raise ValueError(f"unknown option(s) for {cls.__name__}: {unknown}; it takes {sorted(model_keys | data_keys | set(TRAINER_KEYS))}")
@@ -252,7 +260,7 @@ def route_options(cls, opts:dict) -> tuple[dict, dict, dict]:
 def extra_metrics(name:str, model, split) -> dict:
     "What a model's own protocol adds to the ranking metrics: RMSE/MAE for MF, seed 004's AUC and P@5 for BPR."
     from recsys_nb.metrics import EXTRA_METRICS
-    extra = {"mf": "rating", "bpr": "implicit"}.get(name)
+    extra = getattr(type(model), "recipe_defaults", {}).get("eval", {}).get("extra")
     if extra is None: return {}
     return {w: EXTRA_METRICS[extra](model, split, w) for w in ("valid", "test") if len(getattr(split, w))}
 
@@ -316,7 +324,8 @@ def _train_one(args, cli:dict, out, split=None) -> dict:
     print(f"{args.model} on {args.dataset}: {split}", flush=True)
     _, data_opts, trainer_opts = route_options(type(model), opts)
     has_params = any(p.requires_grad for p in model.parameters())
-    train_data = model.train_data(split, **{"seed": cli["seed"], **data_opts}) if has_params else None
+    batches = lambda: getattr(model, "train_batches", None) or model.train_data   # MF/BPR: train_batches
+    train_data = batches()(split, **{"seed": cli["seed"], **data_opts}) if has_params else None
     if not has_params: trainer_opts["epochs"] = 0
     if trainer_opts.get("monitor") == "valid_loss" and "valid_loss_data" not in trainer_opts:
         trainer_opts["valid_loss_data"] = exp["eval"].get("valid")   # seed 003: checkpoint on the validation loss
