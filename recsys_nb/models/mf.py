@@ -29,7 +29,8 @@ class MF(nn.Module):
     uses_ratings = True  # trained on ratings (BPR: on pairs)
     recipe_defaults = dict(split=dict(kind="random-per-user"),
                            trainer=dict(epochs=20, lr=3e-3, optimizer="adam", weight_decay=1e-4, patience=None),
-                           eval=dict(extra="rating"))
+                           eval=dict(extra="rating"),
+                           data_sized=("global_mean", "rating_range"))  # from_split reads them off the training ratings
     def __init__(self,
                  n_users:int, # Number of users (ids 0..n_users-1)
                  n_items:int, # Number of items (ids 1..n_items; 0 is padding)
