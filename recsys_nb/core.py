@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['seed_everything', 'available_devices', 'get_device', 'cache_dir', 'data_dir', 'set_env']
+__all__ = ['seed_everything', 'available_devices', 'get_device', 'cache_dir', 'data_dir', 'set_env', 'find_data']
 
 # %% ../nbs/00_core.ipynb #157e6e48
 def seed_everything(seed:int=42, # Seed for `random`, NumPy, torch (CPU and all CUDA devices)
@@ -101,3 +101,24 @@ def set_env(**kwargs):
         for k, v in old.items():
             if v is None: os.environ.pop(k, None)
             else: os.environ[k] = v
+
+# %% ../nbs/00_core.ipynb #05d6081e
+def find_data(name:str="ml-100k", # The dataset's folder name, such as "ml-100k"
+              data_dir:str|Path|None=None, # Look only here: a folder holding `name/` (or that folder itself)
+              start:str|Path|None=None, # Where the walk up to a `shared/data` begins; default the working directory
+             ) -> Path: # The absolute folder that holds `name/`
+    "The folder holding the extracted dataset `name`: `data_dir`, else `$RECSYS_NB_DATA`, else a `shared/data` above `start`."
+    if data_dir is not None: cands = [Path(data_dir)]
+    else:
+        env = os.environ.get("RECSYS_NB_DATA", "").strip()
+        here = Path(start if start is not None else Path.cwd()).expanduser().resolve()
+        cands = ([Path(env)] if env else []) + [p/"shared"/"data" for p in (here, *here.parents)]
+    for c in cands:
+        c = c.expanduser().resolve()
+        if (c/name).is_dir(): return c
+        if c.name == name and c.is_dir(): return c.parent
+    where = (f"in data_dir={str(data_dir)!r}" if data_dir is not None else
+             f"in $RECSYS_NB_DATA={env!r} or any shared/data above {here}" if env else
+             f"in any shared/data above {here} ($RECSYS_NB_DATA is not set)")
+    raise FileNotFoundError(f"{name} not found {where}: set RECSYS_NB_DATA to a folder holding {name}/, "
+                            f"or pass data_dir=")

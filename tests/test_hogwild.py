@@ -5,10 +5,11 @@
   the `if __name__ == "__main__":` guard that any spawn program needs);
 - a failing worker surfaces its traceback instead of hanging.
 """
-import os, subprocess, sys, textwrap
+import subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
 
+from recsys_nb.core import find_data
 from recsys_nb.data.core import Interactions
 from recsys_nb.data.movielens import load_movielens
 from recsys_nb.data.split import implicit_holdout
@@ -18,12 +19,7 @@ from recsys_nb.trainers import fit_hogwild
 
 EPOCHS, TOL = 4, 0.02
 
-def _shared_data() -> Path:
-    env = os.environ.get("RECSYS_NB_DATA", "").strip()
-    if env: return Path(env)
-    for p in [Path(__file__).resolve().parent, *Path(__file__).resolve().parents]:
-        if (p/"shared"/"data"/"ml-100k"/"u.data").is_file(): return p/"shared"/"data"
-    raise FileNotFoundError("ml-100k not found: set RECSYS_NB_DATA to a folder holding ml-100k/")
+def _shared_data() -> Path: return find_data("ml-100k", start=Path(__file__).parent)
 
 @pytest.fixture(scope="module")
 def split():

@@ -4,14 +4,10 @@ from pathlib import Path
 import pytest
 import recsys_nb.data.movielens as ml
 from recsys_nb.data.movielens import ChecksumError, DownloadError, download_url, load_movielens
+from recsys_nb.core import find_data
 
 
-def _shared_data() -> Path:
-    env = os.environ.get("RECSYS_NB_DATA", "").strip()
-    if env and (Path(env)/"ml-100k"/"u.data").is_file(): return Path(env)
-    for p in [Path(__file__).resolve().parent, *Path(__file__).resolve().parents]:
-        if (p/"shared"/"data"/"ml-100k"/"u.data").is_file(): return p/"shared"/"data"
-    raise FileNotFoundError("ml-100k not found: set RECSYS_NB_DATA to a folder holding ml-100k/")
+def _shared_data() -> Path: return find_data("ml-100k", start=Path(__file__).parent)
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

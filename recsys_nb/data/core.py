@@ -10,6 +10,7 @@ import re, warnings
 import numpy as np
 import pandas as pd
 import torch
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['Interactions']
@@ -344,19 +345,6 @@ class Interactions:
         kind = "implicit" if self.info.get("implicit") else "explicit"
         return (f"Interactions({self.name!r}: {self.n_users:,} users, {self.n_items:,} items, "
                 f"{self.n_interactions:,} interactions, {kind})")
-
-# %% ../../nbs/03_data.core.ipynb #4b2dbbb0
-def _patch(f=None, *, cls_method:bool=False):
-    "Attach `f` to the class named in its first parameter's annotation (as a classmethod if `cls_method`)."
-    if f is None: return lambda g: _patch(g, cls_method=cls_method)
-    ann = next(iter(f.__annotations__.values()))
-    cls = f.__globals__[ann] if isinstance(ann, str) else ann
-    f.__qualname__ = f"{cls.__name__}.{f.__name__}"
-    setattr(cls, f.__name__, classmethod(f) if cls_method else f)
-    return f
-# nbdev leaves functions decorated `@patch...` out of `__all__`; binding the name through `globals()` keeps the
-# decorator itself out too, so `from recsys_nb.data.core import *` never shadows fastcore's `patch`.
-globals()["patch"] = _patch
 
 # %% ../../nbs/03_data.core.ipynb #c6dd1504
 def _from_frame(cls, df, user_col="user", item_col="item", rating_col="rating", time_col="timestamp",

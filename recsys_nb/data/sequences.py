@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 import torch
 from .sampling import SeenItems, draw_negatives, negatives_for, _index_array, _check_range
-from .core import _patch as patch
-from .split import Split
 
 # %% auto #0
 __all__ = ['AGE_BUCKETS', 'AGE_LABELS', 'NO_GENRES', 'pad_by_user', 'padded_histories', 'pad_ranges', 'histories_from_frame',
@@ -89,31 +87,6 @@ def pad_ranges(values, # One value per row (a NumPy array or tensor)
     out = (torch.index_select(v, 0, idx.view(-1)).view(idx.shape) if len(v)
            else torch.full(idx.shape, fill, dtype=v.dtype))
     return out.masked_fill_(col < -ln.clamp(max=max_len).to(col.dtype)[:, None], fill)
-
-# %% ../../nbs/06_data.sequences.ipynb #43d7f29a
-def _prefix_counts(m:np.ndarray, bounds:np.ndarray) -> np.ndarray|None:
-    "Rows of `m` set per user (users' rows at `bounds[u]:bounds[u+1]`), or None unless they are each user's first rows."
-    rise = np.flatnonzero(m[1:] & ~m[:-1]) + 1                       # an unseen row followed by a seen one ...
-    if len(rise) and not np.isin(rise, bounds).all(): return None    # ... must be where a new user starts
-    lens = np.diff(bounds); ne = lens > 0
-    cnt = np.zeros(len(lens), np.int64)
-    if ne.any(): cnt[ne] = np.add.reduceat(m, bounds[:-1][ne], dtype=np.int64)
-    return cnt
-
-@patch
-def histories(self:Split,
-              which:str="test", # "valid" (training rows) or "test" (training and validation rows)
-              max_len:int=200, # Length of the histories
-             ) -> torch.Tensor: # LongTensor `(n_users, max_len)`, left-padded with 0, most recent last
-    "Padded item histories of every user: what a model may know when predicting `which` (`seen(which)`)."
-    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
-        raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
-    m, d = self.seen_mask(which), self.data
-    u, items = d.df["user"].to_numpy(), d.df["item"].to_numpy()
-    bounds = np.searchsorted(u, np.arange(d.n_users + 1))
-    cnt = _prefix_counts(m, bounds)
-    if cnt is None: return padded_histories(u[m], items[m], d.n_users, max_len)
-    return pad_ranges(items.astype(np.int64, copy=False), bounds[:-1] + cnt, cnt, int(max_len))
 
 # %% ../../nbs/06_data.sequences.ipynb #39d5d708
 def histories_from_frame(df:pd.DataFrame, # Rows sorted by user, then time, with a dense `user` column

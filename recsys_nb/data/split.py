@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ..core import data_dir as default_data_dir
+import torch
+from fastcore.basics import patch
 from .core import Interactions
 from .movielens import _Source, _read_table, _RATING_COLS, read_ml100k
 
@@ -225,6 +227,32 @@ def temporal(data:Interactions, # The log to split (must have timestamps)
                       test_frac=test_frac if test_cut is None else None, valid_frac=valid_frac if valid_cut is None else None,
                       n_test_users_without_train=int(((np.bincount(u[te], minlength=data.n_users) > 0) & ~seen_u).sum()),
                       n_test_interactions_cold_item=int((~seen_i[it[te]]).sum())))
+
+# %% ../../nbs/04_data.split.ipynb #43d7f29a
+def _prefix_counts(m:np.ndarray, bounds:np.ndarray) -> np.ndarray|None:
+    "Rows of `m` set per user (users' rows at `bounds[u]:bounds[u+1]`), or None unless they are each user's first rows."
+    rise = np.flatnonzero(m[1:] & ~m[:-1]) + 1                       # an unseen row followed by a seen one ...
+    if len(rise) and not np.isin(rise, bounds).all(): return None    # ... must be where a new user starts
+    lens = np.diff(bounds); ne = lens > 0
+    cnt = np.zeros(len(lens), np.int64)
+    if ne.any(): cnt[ne] = np.add.reduceat(m, bounds[:-1][ne], dtype=np.int64)
+    return cnt
+
+@patch
+def histories(self:Split,
+              which:str="test", # "valid" (training rows) or "test" (training and validation rows)
+              max_len:int=200, # Length of the histories
+             ) -> torch.Tensor: # LongTensor `(n_users, max_len)`, left-padded with 0, most recent last
+    "Padded item histories of every user: what a model may know when predicting `which` (`seen(which)`)."
+    if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
+        raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
+    from recsys_nb.data.sequences import padded_histories, pad_ranges   # data.sequences imports this module
+    m, d = self.seen_mask(which), self.data
+    u, items = d.df["user"].to_numpy(), d.df["item"].to_numpy()
+    bounds = np.searchsorted(u, np.arange(d.n_users + 1))
+    cnt = _prefix_counts(m, bounds)
+    if cnt is None: return padded_histories(u[m], items[m], d.n_users, max_len)
+    return pad_ranges(items.astype(np.int64, copy=False), bounds[:-1] + cnt, cnt, int(max_len))
 
 # %% ../../nbs/04_data.split.ipynb #44330b1d
 def _user_last(f:pd.DataFrame, n_users:int) -> np.ndarray:
