@@ -21,12 +21,12 @@ from ..data.pairs import PointwiseBatcher, BPRBatcher
 from ..metrics import auc, multi_target_metrics, rmse, mae, MetricAccumulator
 from ..trainers import make_optimizer
 from ..evaluate import model_device
+from .losses import BPR_LOSSES, bpr_loss
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['BPR_LOSSES', 'MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'ml100k_folds', 'implicit_view',
-           'seed004_split', 'rating_metrics', 'implicit_metrics', 'MF', 'bpr_loss', 'BPR', 'fit_hogwild',
-           'split_options']
+__all__ = ['MF_DEFAULTS', 'BPR_DEFAULTS', 'DEFAULTS', 'MODEL_KEYS', 'ml100k_folds', 'implicit_view', 'seed004_split',
+           'rating_metrics', 'implicit_metrics', 'MF', 'BPR', 'fit_hogwild', 'split_options']
 
 # %% ../../nbs/21_models.mf.ipynb #5ec7a8eb
 def _ml100k_source(data_dir) -> Path:
@@ -287,16 +287,6 @@ def __repr__(self:MF) -> str:
             f"dropout={self.dropout.p}, l2={self.l2}, l2_bias={self.l2_bias}, sparse={self.sparse}, params={self.n_params:,})")
 
 # %% ../../nbs/21_models.mf.ipynb #61ccf0f2
-BPR_LOSSES = ("bpr", "seed004")
-
-def bpr_loss(diff:torch.Tensor, # s(u, pos) − s(u, neg), any shape
-             kind:str="bpr", # "bpr": −log σ(diff); "seed004": (1 − σ(diff))²
-            ) -> torch.Tensor:
-    "Mean pairwise loss of score differences."
-    if kind == "bpr": return F.softplus(-diff).mean()   # = −log σ(diff), stable for large |diff|
-    if kind == "seed004": return (1 - torch.sigmoid(diff)).square().mean()
-    raise ValueError(f"unknown BPR loss {kind!r}: expected one of {BPR_LOSSES}")
-
 class BPR(MF):
     "Bayesian personalised ranking on MF factors: score = item bias + user factors · item factors."
     uses_ratings = False
@@ -304,7 +294,7 @@ class BPR(MF):
                  n_users:int, # Number of users
                  n_items:int, # Number of items (ids 1..n_items)
                  n_factors:int=64, # Latent factors per user and item
-                 loss:str="bpr", # "bpr" (−log σ, default) or "seed004" ((1 − σ)², seed 004's variant)
+                 loss:str="bpr", # "bpr" (−log σ, default) or "squared" ((1 − σ)², seed 004's variant)
                  n_neg:int=1, # Negatives per positive in `train_data`
                  **kwargs, # dropout, sparse, l2, l2_bias, init_std, biases (see `MF`)
                 ):
