@@ -8,32 +8,13 @@ import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch_to
 from .transformer import SequenceEncoder
+from .losses import catalogue_ce
 from ..data.sequences import ClozeBatcher, Batcher, padded_histories, history_chunks, pad_ranges, _train_frame, _check_sorted, _check_masking
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'CONFIGS', 'catalogue_ce', 'BERT4Rec', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
-
-# %% ../../nbs/23_models.bert4rec.ipynb #5c075473
-def catalogue_ce(h:torch.Tensor, # (N, d) hidden states of the labelled positions
-                 weight:torch.Tensor, # (V, d) output vectors of the classes
-                 bias:torch.Tensor|None, # (V,) output biases, or None
-                 target:torch.Tensor, # (N,) class index of each row, in 0..V-1
-                 chunk_elems:int=2**25, # Largest logits block (rows x classes) computed at once
-                ) -> torch.Tensor: # Scalar mean cross-entropy (0 when N == 0)
-    "Mean softmax cross-entropy of `h @ weight.T + bias` against `target`, chunked over rows when large."
-    N, V = h.shape[0], weight.shape[0]
-    if N == 0: return h.sum() * 0.0 + weight.sum() * 0.0  # keeps the graph, no NaN
-    def _ce(hc, tc): return F.cross_entropy(F.linear(hc, weight, bias), tc, reduction="sum")
-    rows = max(1, chunk_elems // max(V, 1))
-    if N <= rows: return _ce(h, target) / N
-    tot = h.new_zeros(())
-    for s in range(0, N, rows):
-        hc, tc = h[s:s + rows], target[s:s + rows]
-        tot = tot + (checkpoint(_ce, hc, tc, use_reentrant=False) if torch.is_grad_enabled() else _ce(hc, tc))
-    return tot / N
+__all__ = ['DEFAULTS', 'CONFIGS', 'BERT4Rec', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
 
 # %% ../../nbs/23_models.bert4rec.ipynb #0f1ad897
 class BERT4Rec(nn.Module):

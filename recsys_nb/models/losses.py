@@ -6,9 +6,10 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
+from torch.utils.checkpoint import checkpoint
 
 # %% auto #0
-__all__ = ['BPR_LOSSES', 'chunked_cross_entropy', 'sampled_bce', 'bpr_loss']
+__all__ = ['BPR_LOSSES', 'chunked_cross_entropy', 'catalogue_ce', 'sampled_bce', 'bpr_loss']
 
 # %% ../../nbs/19_models.losses.ipynb #71b2e3e6
 _TINY = torch.finfo(torch.float32).tiny
@@ -87,6 +88,25 @@ def chunked_cross_entropy(hidden:torch.Tensor, # (N, d) representations of the N
     cs = int(chunk_size or max(1, max_elements // weight.shape[0]))
     need = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad))
     return _ChunkedCE.apply(hidden, weight, bias, targets.long(), cs, need)
+
+# %% ../../nbs/19_models.losses.ipynb #5c075473
+def catalogue_ce(h:torch.Tensor, # (N, d) hidden states of the labelled positions
+                 weight:torch.Tensor, # (V, d) output vectors of the classes
+                 bias:torch.Tensor|None, # (V,) output biases, or None
+                 target:torch.Tensor, # (N,) class index of each row, in 0..V-1
+                 chunk_elems:int=2**25, # Largest logits block (rows x classes) computed at once
+                ) -> torch.Tensor: # Scalar mean cross-entropy (0 when N == 0)
+    "Mean softmax cross-entropy of `h @ weight.T + bias` against `target`, chunked over rows when large."
+    N, V = h.shape[0], weight.shape[0]
+    if N == 0: return h.sum() * 0.0 + weight.sum() * 0.0  # keeps the graph, no NaN
+    def _ce(hc, tc): return F.cross_entropy(F.linear(hc, weight, bias), tc, reduction="sum")
+    rows = max(1, chunk_elems // max(V, 1))
+    if N <= rows: return _ce(h, target) / N
+    tot = h.new_zeros(())
+    for s in range(0, N, rows):
+        hc, tc = h[s:s + rows], target[s:s + rows]
+        tot = tot + (checkpoint(_ce, hc, tc, use_reentrant=False) if torch.is_grad_enabled() else _ce(hc, tc))
+    return tot / N
 
 # %% ../../nbs/19_models.losses.ipynb #9a8f4cfa
 def sampled_bce(hidden:torch.Tensor, # (N, d) representations of the N target positions
