@@ -14,8 +14,9 @@ from .split import Split
 
 # %% auto #0
 __all__ = ['AGE_BUCKETS', 'AGE_LABELS', 'NO_GENRES', 'pad_by_user', 'padded_histories', 'pad_ranges', 'histories_from_frame',
-           'Batcher', 'ClozeBatcher', 'history_chunks', 'CausalBatcher', 'window_counts', 'WindowBatcher',
-           'CategoryEncoder', 'age_group', 'user_feature_table', 'item_genre_table', 'BSTBatcher', 'EvalBatcher']
+           'Batcher', 'ClozeBatcher', 'history_chunks', 'CausalBatcher', 'BucketCausalBatcher', 'window_counts',
+           'WindowBatcher', 'CategoryEncoder', 'age_group', 'user_feature_table', 'item_genre_table', 'BSTBatcher',
+           'EvalBatcher']
 
 # %% ../../nbs/06_data.sequences.ipynb #5c137df5
 def _check_sorted(users:np.ndarray, name:str="users"):
@@ -359,6 +360,27 @@ class CausalBatcher(Batcher):
             neg[r, c] = torch.from_numpy(draw_negatives(self.seen, self.n_neg, users=out["users"].cpu()[r].numpy(), seed=rng))
             out["negatives"] = neg.to(self.device)
         return out
+
+# %% ../../nbs/06_data.sequences.ipynb #a700f015
+class BucketCausalBatcher(CausalBatcher):
+    "A `CausalBatcher` whose batches hold rows of similar history length (shuffled rows, sorted per group of batches)."
+    def __init__(self, *args, bucket:int=100, # Batches per group sorted by length (1: plain shuffling)
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.bucket, self.lengths = int(bucket), (self.seqs > 0).sum(1)
+
+    def batches(self, epoch:int):
+        g, rng = self.generators(epoch)
+        order = torch.randperm(self.n_rows, generator=g, device=self.device) if self.shuffle else torch.arange(self.n_rows, device=self.device)
+        group = self.bucket * self.batch_size
+        parts = [o[torch.sort(self.lengths[o], stable=True).indices] for o in order.split(group)]
+        rows = torch.cat(parts) if parts else order
+        starts = torch.arange(len(self), device=self.device) * self.batch_size
+        if self.shuffle: starts = starts[torch.randperm(len(self), generator=g, device=self.device)]
+        state = self._start_epoch(rows, g, rng)
+        for s in starts.tolist():
+            pos = slice(s, min(s + self.batch_size, self.n_rows))
+            yield self._batch(rows[pos], pos, state, g, rng)
 
 # %% ../../nbs/06_data.sequences.ipynb #ff2d2527
 def window_counts(lengths, # Items per user

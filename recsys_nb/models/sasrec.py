@@ -10,11 +10,10 @@ from torch import nn
 import torch.nn.functional as F
 from .transformer import SequenceEncoder
 from .losses import chunked_cross_entropy, sampled_bce
-from ..data.sequences import CausalBatcher, WindowBatcher
+from ..data.sequences import CausalBatcher, BucketCausalBatcher, WindowBatcher
 
 # %% auto #0
-__all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'InteractionMLP', 'SASRec', 'BucketCausalBatcher', 'overfit_batch',
-           'split_options']
+__all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'InteractionMLP', 'SASRec', 'overfit_batch', 'split_options']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -169,27 +168,6 @@ def _sasrec_score(self:SASRec, batch:dict) -> torch.Tensor:
     return s
 
 SASRec.loss, SASRec.score = _sasrec_loss, _sasrec_score
-
-# %% ../../nbs/24_models.sasrec.ipynb #a700f015
-class BucketCausalBatcher(CausalBatcher):
-    "A `CausalBatcher` whose batches hold rows of similar history length (shuffled rows, sorted per group of batches)."
-    def __init__(self, *args, bucket:int=100, # Batches per group sorted by length (1: plain shuffling)
-                 **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bucket, self.lengths = int(bucket), (self.seqs > 0).sum(1)
-
-    def batches(self, epoch:int):
-        g, rng = self.generators(epoch)
-        order = torch.randperm(self.n_rows, generator=g, device=self.device) if self.shuffle else torch.arange(self.n_rows, device=self.device)
-        group = self.bucket * self.batch_size
-        parts = [o[torch.sort(self.lengths[o], stable=True).indices] for o in order.split(group)]
-        rows = torch.cat(parts) if parts else order
-        starts = torch.arange(len(self), device=self.device) * self.batch_size
-        if self.shuffle: starts = starts[torch.randperm(len(self), generator=g, device=self.device)]
-        state = self._start_epoch(rows, g, rng)
-        for s in starts.tolist():
-            pos = slice(s, min(s + self.batch_size, self.n_rows))
-            yield self._batch(rows[pos], pos, state, g, rng)
 
 # %% ../../nbs/24_models.sasrec.ipynb #4a140ce8
 def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are used) or an `Interactions`
