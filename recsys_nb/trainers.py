@@ -20,7 +20,7 @@ from .evaluate import evaluate
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULERS', 'MultiOptimizer', 'make_optimizer', 'make_scheduler', 'GradClipper', 'rng_state',
            'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'init_distributed', 'is_main_process', 'shard_batch',
-           'ShardedBatches', 'Trainer', 'plot_history']
+           'ShardedBatches', 'Trainer', 'overfit_batch', 'plot_history']
 
 # %% ../nbs/30_trainers.ipynb #f846500d
 def _sparse_params(model:nn.Module) -> set[int]:
@@ -504,6 +504,15 @@ def finish(self, protocol:dict|None=None) -> dict:
                         "ks": list(self.ks), **(protocol or {})}}
     if self.out_dir is not None and self.is_main: _write_json(res, self.out_dir/"metrics.json")
     return res
+
+# %% ../nbs/30_trainers.ipynb #fbf68b73
+def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> list[float]:
+    "Train `model` on one batch for `steps` Adam steps (seed 003's smell check); returns the losses."
+    opt, losses = torch.optim.Adam(model.parameters(), lr=lr), []
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad(); loss = model.loss(batch); loss.backward(); opt.step(); losses.append(loss.item())
+    return losses
 
 # %% ../nbs/30_trainers.ipynb #94134ff2
 def plot_history(run:str|Path|list[dict], # An experiment folder, its history.csv, or a history list

@@ -13,7 +13,7 @@ from .losses import chunked_cross_entropy, sampled_bce
 from ..data.sequences import CausalBatcher, BucketCausalBatcher, WindowBatcher
 
 # %% auto #0
-__all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'InteractionMLP', 'SASRec', 'overfit_batch', 'split_options']
+__all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'InteractionMLP', 'SASRec', 'split_options']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -197,15 +197,6 @@ def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are us
                                          n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
 
 SASRec.train_data = _sasrec_train_data
-
-# %% ../../nbs/24_models.sasrec.ipynb #83a508f4
-def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> list[float]:
-    "Train `model` on one batch for `steps` Adam steps (seed 003's smell check); returns the losses."
-    opt, losses = torch.optim.Adam(model.parameters(), lr=lr), []
-    model.train()
-    for _ in range(steps):
-        opt.zero_grad(); loss = model.loss(batch); loss.backward(); opt.step(); losses.append(loss.item())
-    return losses
 
 # %% ../../nbs/24_models.sasrec.ipynb #d332c5be
 DEFAULTS = dict(max_len=50, d_model=64, n_layers=2, n_heads=2, dropout=0.5, attn_dropout=0.5, tied=True, loss="ce",
