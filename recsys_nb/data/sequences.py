@@ -320,6 +320,7 @@ class BucketCausalBatcher(CausalBatcher):
         self.bucket, self.lengths = int(bucket), (self.seqs > 0).sum(1)
 
     def batches(self, epoch:int):
+        "The batches of epoch `epoch`: rows sorted by length within each group of `bucket` batches, the batches shuffled."
         g, rng = self.generators(epoch)
         order = torch.randperm(self.n_rows, generator=g, device=self.device) if self.shuffle else torch.arange(self.n_rows, device=self.device)
         group = self.bucket * self.batch_size

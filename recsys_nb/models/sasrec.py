@@ -4,13 +4,13 @@
 
 # %% ../../nbs/24_models.sasrec.ipynb #ae592549
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 import torch.nn.functional as F
 from .transformer import SequenceEncoder
 from .losses import chunked_cross_entropy, sampled_bce
-from ..data.sequences import CausalBatcher, BucketCausalBatcher, WindowBatcher
+from fastcore.basics import patch
+from ..data.sequences import BucketCausalBatcher, WindowBatcher
 
 # %% auto #0
 __all__ = ['INITS', 'DEFAULTS', 'DEFAULTS_USER', 'InteractionMLP', 'SASRec', 'split_options']
@@ -135,7 +135,9 @@ def _trim(*seqs:torch.Tensor) -> tuple:
     first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
     return tuple(x[:, first:] for x in seqs)
 
-def _sasrec_loss(self:SASRec, batch:dict) -> torch.Tensor:
+# %% ../../nbs/24_models.sasrec.ipynb #02dfbcff
+@patch
+def loss(self:SASRec, batch:dict) -> torch.Tensor:
     "Cross-entropy (or BCE) of a `CausalBatcher`, `WindowBatcher` or `EvalBatcher` batch."
     if "inputs" not in batch and "history" in batch:  # evaluation rows: the loss of their target (seed 003's validation loss)
         seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
@@ -159,15 +161,15 @@ def _sasrec_loss(self:SASRec, batch:dict) -> torch.Tensor:
         r, y = r[keep], y[keep]
     return chunked_cross_entropy(r, self.output_table(), y, chunk_size=self.ce_chunk)
 
-def _sasrec_score(self:SASRec, batch:dict) -> torch.Tensor:
+# %% ../../nbs/24_models.sasrec.ipynb #288f7088
+@patch
+def score(self:SASRec, batch:dict) -> torch.Tensor:
     "Scores of every item after each `history` (B, L): (B, n_items + 1), padding column at -inf."
     seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
     r = self.representation(seq, batch.get("users"))
     s = (r if self.flatten else r[:, -1]) @ self.output_table().T
     s[:, 0] = float("-inf")
     return s
-
-SASRec.loss, SASRec.score = _sasrec_loss, _sasrec_score
 
 # %% ../../nbs/24_models.sasrec.ipynb #4a140ce8
 def _sasrec_train_data(self:SASRec, split, # A `Split` (its training rows are used) or an `Interactions`
