@@ -24,7 +24,7 @@ from .evaluate import evaluate
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULERS', 'MultiOptimizer', 'make_optimizer', 'make_scheduler', 'GradClipper', 'rng_state',
            'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'init_distributed', 'is_main_process', 'shard_batch',
-           'ShardedBatches', 'Trainer', 'fit_hogwild', 'plot_history']
+           'ShardedBatches', 'Trainer', 'overfit_batch', 'fit_hogwild', 'plot_history']
 
 # %% ../nbs/30_trainers.ipynb #f846500d
 def _sparse_params(model:nn.Module) -> set[int]:
@@ -508,6 +508,15 @@ def finish(self, protocol:dict|None=None) -> dict:
                         "ks": list(self.ks), **(protocol or {})}}
     if self.out_dir is not None and self.is_main: _write_json(res, self.out_dir/"metrics.json")
     return res
+
+# %% ../nbs/30_trainers.ipynb #fbf68b73
+def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> list[float]:
+    "Train `model` on one batch for `steps` Adam steps (seed 003's smell check); returns the losses."
+    opt, losses = torch.optim.Adam(model.parameters(), lr=lr), []
+    model.train()
+    for _ in range(steps):
+        opt.zero_grad(); loss = model.loss(batch); loss.backward(); opt.step(); losses.append(loss.item())
+    return losses
 
 # %% ../nbs/30_trainers.ipynb #031bd9b1
 def _hogwild_worker(rank:int, model:nn.Module, data, cfg:dict, q):

@@ -4,36 +4,16 @@
 
 # %% ../../nbs/23_models.bert4rec.ipynb #5f1428b3
 from __future__ import annotations
-import numpy as np
 import torch
 from torch import nn
 import torch.nn.functional as F
-from torch.utils.checkpoint import checkpoint
 from fastcore.basics import patch_to
 from .transformer import SequenceEncoder
-from ..data.sequences import ClozeBatcher, Batcher, padded_histories, history_chunks, pad_ranges, _train_frame, _check_sorted, _check_masking
+from .losses import catalogue_ce
+from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'CONFIGS', 'catalogue_ce', 'BERT4Rec', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
-
-# %% ../../nbs/23_models.bert4rec.ipynb #5c075473
-def catalogue_ce(h:torch.Tensor, # (N, d) hidden states of the labelled positions
-                 weight:torch.Tensor, # (V, d) output vectors of the classes
-                 bias:torch.Tensor|None, # (V,) output biases, or None
-                 target:torch.Tensor, # (N,) class index of each row, in 0..V-1
-                 chunk_elems:int=2**25, # Largest logits block (rows x classes) computed at once
-                ) -> torch.Tensor: # Scalar mean cross-entropy (0 when N == 0)
-    "Mean softmax cross-entropy of `h @ weight.T + bias` against `target`, chunked over rows when large."
-    N, V = h.shape[0], weight.shape[0]
-    if N == 0: return h.sum() * 0.0 + weight.sum() * 0.0  # keeps the graph, no NaN
-    def _ce(hc, tc): return F.cross_entropy(F.linear(hc, weight, bias), tc, reduction="sum")
-    rows = max(1, chunk_elems // max(V, 1))
-    if N <= rows: return _ce(h, target) / N
-    tot = h.new_zeros(())
-    for s in range(0, N, rows):
-        hc, tc = h[s:s + rows], target[s:s + rows]
-        tot = tot + (checkpoint(_ce, hc, tc, use_reentrant=False) if torch.is_grad_enabled() else _ce(hc, tc))
-    return tot / N
+__all__ = ['DEFAULTS', 'CONFIGS', 'BERT4Rec']
 
 # %% ../../nbs/23_models.bert4rec.ipynb #0f1ad897
 class BERT4Rec(nn.Module):
@@ -113,130 +93,6 @@ class BERT4Rec(nn.Module):
         s = F.linear(h, W, b)
         s[:, 0] = float("-inf")
         return s
-
-# %% ../../nbs/23_models.bert4rec.ipynb #472a6cc8
-def _check_rows(last_prob:float, crop_prob:float, copies:int):
-    "A `ValueError` unless the row options of the cloze batchers are valid."
-    if not 0 <= last_prob <= 1: raise ValueError(f"last_prob must be in [0, 1], got {last_prob}")
-    if not 0 <= crop_prob <= 1: raise ValueError(f"crop_prob must be in [0, 1], got {crop_prob}")
-    if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
-        raise ValueError(f"copies must be a positive integer, got {copies!r}")
-
-class LastItemClozeBatcher(ClozeBatcher):
-    "Cloze batches over (optionally cropped) windows of the histories; a share `last_prob` of rows masks only its last item."
-    def __init__(self, seqs, n_items:int, users=None, mask_prob:float=0.15,
-                 last_prob:float=0.0, # Share of rows whose only masked position is the last item
-                 crop_prob:float=0.0, # Share of rows ending at a random point of the history
-                 window:int|None=None, # Columns fed to the model (default: all columns of `seqs`)
-                 copies:int=1, # Times each row appears per epoch, masked (and cropped) afresh each time
-                 **kwargs):
-        _check_rows(last_prob, crop_prob, copies)
-        super().__init__(seqs, n_items, users, mask_prob, **kwargs)
-        W = self.seqs.shape[1]
-        self.window = W if window is None else int(window)
-        if not 1 <= self.window <= W: raise ValueError(f"window must be in 1..{W} (the width of seqs), got {window}")
-        self.last_prob, self.crop_prob = float(last_prob), float(crop_prob)
-        self.copies, self.n_base = int(copies), len(self.seqs)
-        self.n_rows = self.n_base * self.copies                # row r of the epoch is stored row r % n_base
-        self.lengths = (self.seqs > 0).sum(1)
-        self._cols = torch.arange(W - self.window, W, device=self.device)
-
-    @classmethod
-    def from_data(cls, data, # A `Split` (its training rows are used) or an `Interactions`
-                  max_len:int, # Columns fed to the model
-                  crop_prob:float=0.0, # Share of rows ending at a random point
-                  full_history:bool=True, # Rows covering every interaction (`history_chunks`), else one per user
-                  **kwargs, # Passed to the constructor (mask_prob, last_prob, batch_size, seed, ...)
-                 ):
-        "Batches of `max_len` columns over the training rows of a `Split`."
-        df, inter = _train_frame(data)
-        u, it = df["user"].to_numpy(), df["item"].to_numpy()
-        if full_history:   # every item in some row; a crop ends a row at a random point inside it
-            seqs, users = history_chunks(u, it, inter.n_users, max_len)
-            return cls(seqs, inter.n_items, users, crop_prob=crop_prob, window=max_len, **kwargs)
-        width = max_len    # one row per user: with crops, whole histories, so a crop can reach any point
-        if crop_prob > 0 and len(df): width = max(max_len, int(np.bincount(u).max()))
-        seqs = padded_histories(u, it, inter.n_users, width)
-        return cls(seqs, inter.n_items, crop_prob=crop_prob, window=max_len, **kwargs)
-
-    def _windows(self, rows, g) -> torch.Tensor:
-        "The `window` columns of each row, ending `cut` items before its most recent one (0 unless cropped)."
-        s = self.seqs[rows]
-        if self.crop_prob == 0: return s[:, -self.window:]
-        n = self.lengths[rows]
-        crop = torch.rand(len(rows), generator=g, device=self.device) < self.crop_prob
-        cut = torch.where(crop, (torch.rand(len(rows), generator=g, device=self.device) * n).long().clamp(max=n - 1), 0)
-        cols = self._cols - cut[:, None]
-        return torch.where(cols >= 0, s.gather(1, cols.clamp(min=0)), 0)
-
-    def _batch(self, rows, pos, state, g, rng):
-        rows = rows % self.n_base
-        s = self._windows(rows, g)
-        real = s > 0  # the same masking as ClozeBatcher
-        chosen = real & (torch.rand(s.shape, generator=g, device=self.device) < self.mask_prob)
-        chosen[:, -1] |= ~chosen.any(1)
-        v = torch.rand(s.shape, generator=g, device=self.device)
-        to_mask = chosen & (v < 1 - self.random_prob - self.keep_prob)
-        to_rand = chosen & (v >= 1 - self.random_prob - self.keep_prob) & (v < 1 - self.keep_prob)
-        rand_items = torch.randint(1, self.n_items + 1, s.shape, generator=g, device=self.device)
-        tokens = torch.where(to_mask, self.mask_token, torch.where(to_rand, rand_items, s))
-        labels = torch.where(chosen, s, 0)
-        if self.last_prob > 0:
-            last = (torch.rand(len(rows), generator=g, device=self.device) < self.last_prob)[:, None]
-            only = torch.zeros_like(s); only[:, -1] = s[:, -1]
-            tokens = torch.where(last, torch.cat([s[:, :-1], torch.full_like(s[:, -1:], self.mask_token)], 1), tokens)
-            labels = torch.where(last, only, labels)
-        return {"users": self.users[rows], "tokens": tokens, "labels": labels}
-
-# %% ../../nbs/23_models.bert4rec.ipynb #bf71240a
-class PrefixClozeBatcher(LastItemClozeBatcher):
-    "Cloze batches with one row per prefix of each history (RecBole's BERT4Rec training), windows gathered per batch."
-    def __init__(self, items, # Item of every interaction, grouped by user and in time order (a flat array)
-                 ends, # End (exclusive) of each row's prefix in `items`
-                 lens, # Length of each row's prefix (the last `window` items are used)
-                 n_items:int, # Number of items; the mask token is `n_items + 1`
-                 users, # User of each row
-                 window:int, # Columns fed to the model
-                 mask_prob:float=0.15, last_prob:float=0.0, copies:int=1,
-                 batch_size:int=128, shuffle:bool=True, drop_last:bool=False, seed:int=0, device=None,
-                 random_prob:float=0.1, keep_prob:float=0.1):
-        it, e, ln, u = (torch.from_numpy(np.array(x, dtype=np.int64)) for x in (items, ends, lens, users))
-        if not (len(e) == len(ln) == len(u)): raise ValueError(f"ends, lens and users differ in length: {len(e)}, {len(ln)}, {len(u)}")
-        if len(e) and (bool((ln < 1).any()) or bool((e - ln < 0).any()) or int(e.max()) > len(it)):
-            raise ValueError(f"prefixes out of bounds: need lens >= 1, ends - lens >= 0 and ends <= {len(it)}")
-        if len(it) and (int(it.min()) < 1 or int(it.max()) > n_items): raise ValueError(f"items hold ids outside 1..{n_items}")
-        if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-            raise ValueError(f"window must be a positive integer, got {window!r}")
-        _check_masking(mask_prob, random_prob, keep_prob); _check_rows(last_prob, 0.0, copies)
-        self.items, self.ends, self.lens = it, e, ln                 # stay on the CPU; windows go to `device`
-        self.n_items, self.mask_token, self.window = int(n_items), int(n_items) + 1, int(window)
-        self.mask_prob, self.last_prob, self.crop_prob = float(mask_prob), float(last_prob), 0.0
-        self.random_prob, self.keep_prob = float(random_prob), float(keep_prob)
-        self.copies, self.n_base = int(copies), len(e)
-        Batcher.__init__(self, self.n_base * self.copies, batch_size, shuffle, drop_last, seed, device)
-        self.users = u.to(self.device)
-
-    @classmethod
-    def from_data(cls, data, # A `Split` (its training rows are used) or an `Interactions`
-                  max_len:int, # Columns fed to the model
-                  min_len:int=2, # Shortest prefix made a row
-                  **kwargs, # Passed to the constructor (mask_prob, last_prob, batch_size, seed, ...)
-                 ):
-        "One row per prefix of at least `min_len` items of each user's training history."
-        df, inter = _train_frame(data)
-        u, it = df["user"].to_numpy(), df["item"].to_numpy()
-        if len(u) > 1 and not (u[1:] >= u[:-1]).all(): _check_sorted(u)
-        ends = np.arange(1, len(u) + 1)
-        lens = ends - np.searchsorted(u, u)                        # items of the user up to and including this one
-        keep = lens >= max(1, int(min_len))
-        return cls(it, ends[keep], lens[keep], inter.n_items, u[keep], max_len, **kwargs)
-
-    def _windows(self, rows, g) -> torch.Tensor:
-        "The last `window` items of each row's prefix, left-padded."
-        r = rows.cpu()
-        return pad_ranges(self.items, self.ends[r], self.lens[r], self.window).to(self.device)
-
-    def __repr__(self): return f"PrefixClozeBatcher(rows={self.n_rows}, window={self.window}, batch_size={self.batch_size}, batches={len(self)})"
 
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 DEFAULTS = dict(

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/25_models.bst.ipynb #5b3f38ed
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 import torch.nn.functional as F

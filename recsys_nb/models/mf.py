@@ -13,9 +13,10 @@ from ..data.split import Split
 from ..data.sampling import SeenItems
 from ..data.pairs import PointwiseBatcher, BPRBatcher
 from fastcore.basics import patch
+from .losses import BPR_LOSSES, bpr_loss
 
 # %% auto #0
-__all__ = ['BPR_LOSSES', 'MF', 'bpr_loss', 'BPR']
+__all__ = ['MF', 'BPR']
 
 # %% ../../nbs/21_models.mf.ipynb #985a2efd
 def _check_ids(t:torch.Tensor, hi:int, name:str, lo:int=0):
@@ -164,16 +165,6 @@ def __repr__(self:MF) -> str:
             f"dropout={self.dropout.p}, l2={self.l2}, l2_bias={self.l2_bias}, sparse={self.sparse}, params={self.n_params:,})")
 
 # %% ../../nbs/21_models.mf.ipynb #61ccf0f2
-BPR_LOSSES = ("bpr", "squared")
-
-def bpr_loss(diff:torch.Tensor, # s(u, pos) − s(u, neg), any shape
-             kind:str="bpr", # "bpr": −log σ(diff); "squared": (1 − σ(diff))² (seed 004's)
-            ) -> torch.Tensor:
-    "Mean pairwise loss of score differences."
-    if kind == "bpr": return F.softplus(-diff).mean()   # = −log σ(diff), stable for large |diff|
-    if kind == "squared": return (1 - torch.sigmoid(diff)).square().mean()
-    raise ValueError(f"unknown BPR loss {kind!r}: expected one of {BPR_LOSSES}")
-
 class BPR(MF):
     "Bayesian personalised ranking on MF factors: score = item bias + user factors · item factors."
     uses_ratings = False  # trained on pairs

@@ -4,90 +4,16 @@
 
 # %% ../../nbs/24_models.sasrec.ipynb #ae592549
 from __future__ import annotations
-import math
 import torch
 from torch import nn
 import torch.nn.functional as F
-from fastcore.basics import patch
 from .transformer import SequenceEncoder
-from ..data.sequences import CausalBatcher, WindowBatcher
+from .losses import chunked_cross_entropy, sampled_bce
+from fastcore.basics import patch
+from ..data.sequences import BucketCausalBatcher, WindowBatcher
 
 # %% auto #0
-__all__ = ['INITS', 'chunked_cross_entropy', 'InteractionMLP', 'SASRec', 'BucketCausalBatcher', 'overfit_batch']
-
-# %% ../../nbs/24_models.sasrec.ipynb #11ea5e28
-_TINY = torch.finfo(torch.float32).tiny
-
-def _amp_dtype(device_type:str) -> torch.dtype:
-    "The dtype autocast runs matrix products in on `device_type` (bf16 under `Trainer(bf16=True)`), else float32."
-    return torch.get_autocast_dtype(device_type) if torch.is_autocast_enabled(device_type) else torch.float32
-
-class _ChunkedCE(torch.autograd.Function):
-    "Mean cross-entropy of `h @ w.T + b` against `t`, a chunk of rows at a time, with gradients formed in forward."
-    @staticmethod
-    def forward(ctx, h, w, b, t, chunk_size:int, need_grad:bool):
-        md = _amp_dtype(h.device.type)                       # the matrix products' dtype, as autocast would choose it
-        with torch.autocast(h.device.type, enabled=False):   # softmax, loss and accumulated gradients stay float32
-            return _ChunkedCE._forward(ctx, h, w, b, t, chunk_size, need_grad, md)
-
-    @staticmethod
-    def _forward(ctx, h, w, b, t, chunk_size, need_grad, md):
-        n, low, f32 = h.shape[0], md != torch.float32, torch.float32
-        hm, wm = h.to(md), w.to(md)
-        bm = b.to(md) if b is not None else None
-        gh = torch.zeros(h.shape, dtype=f32, device=h.device) if need_grad and h.requires_grad else None
-        gw = torch.zeros(w.shape, dtype=f32, device=w.device) if need_grad and w.requires_grad else None
-        gb = torch.zeros(b.shape, dtype=f32, device=b.device) if need_grad and b is not None and b.requires_grad else None
-        grads = gh is not None or gw is not None or gb is not None
-        total = torch.zeros((), dtype=torch.float64, device=h.device)
-        for s in range(0, n, chunk_size):
-            x, y = hm[s:s + chunk_size], t[s:s + chunk_size]
-            z = x @ wm.T if bm is None else torch.addmm(bm, x, wm.T)
-            rows = torch.arange(len(y), device=z.device)
-            if low:  # bf16 logits: one float32 softmax pass, the loss from the target's probability
-                p = torch.softmax(z, 1, dtype=f32); del z
-                total -= torch.log(p[rows, y].clamp_min(_TINY)).sum(dtype=torch.float64)
-            else:
-                lse = torch.logsumexp(z, 1)
-                total += (lse - z.gather(1, y[:, None]).squeeze(1)).sum(dtype=torch.float64)
-                if not grads: continue
-                p = z.sub_(lse[:, None]).exp_()                  # softmax, in place of the logits
-            if not grads: continue
-            p[rows, y] -= 1.0                                    # minus the one-hot target
-            pm = p.to(md) if low else p
-            if gh is not None: gh[s:s + chunk_size] = pm @ wm
-            if gw is not None:
-                if low: gw += pm.T @ x
-                else: gw.addmm_(p.T, x)
-            if gb is not None: gb += p.sum(0)
-        ctx.grads = [None if g is None else (g / n) for g in (gh, gw, gb)]
-        ctx.dtypes = (h.dtype, w.dtype, None if b is None else b.dtype)
-        return (total / n).to(h.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        out = [None if gr is None else (gr * g).to(dt) for gr, dt in zip(ctx.grads, ctx.dtypes)]
-        ctx.grads = None
-        return (*out, None, None, None)
-
-def chunked_cross_entropy(hidden:torch.Tensor, # (N, d) representations of the N target positions
-                          weight:torch.Tensor, # (V, d) output table: logits are `hidden @ weight.T`
-                          targets:torch.Tensor, # (N,) target class of each row, in 0..V-1
-                          bias:torch.Tensor|None=None, # (V,) optional output bias
-                          chunk_size:int|None=None, # Rows per chunk (default: `max_elements // V`)
-                          max_elements:int|None=None, # Logits per chunk when `chunk_size` is None (default: 4M on a CPU, 64M on a GPU)
-                         ) -> torch.Tensor: # Scalar: mean cross-entropy over the N rows
-    "Mean softmax cross-entropy of `hidden @ weight.T + bias` against `targets`, never holding more than one chunk of logits."
-    if hidden.ndim != 2 or weight.ndim != 2 or hidden.shape[1] != weight.shape[1]:
-        raise ValueError(f"hidden (N, d) and weight (V, d) must agree on d: got {tuple(hidden.shape)} and {tuple(weight.shape)}")
-    if targets.shape != hidden.shape[:1]: raise ValueError(f"targets must have shape ({hidden.shape[0]},), got {tuple(targets.shape)}")
-    if len(targets) == 0: raise ValueError("chunked_cross_entropy: no target rows")
-    if targets.min() < 0 or targets.max() >= weight.shape[0]:
-        raise ValueError(f"targets must be in 0..{weight.shape[0] - 1}, got {int(targets.min())}..{int(targets.max())}")
-    if max_elements is None: max_elements = 2**22 if hidden.device.type == "cpu" else 2**26
-    cs = int(chunk_size or max(1, max_elements // weight.shape[0]))
-    need = torch.is_grad_enabled() and (hidden.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad))
-    return _ChunkedCE.apply(hidden, weight, bias, targets.long(), cs, need)
+__all__ = ['INITS', 'InteractionMLP', 'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -215,7 +141,9 @@ def _trim(*seqs:torch.Tensor) -> tuple:
     first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
     return tuple(x[:, first:] for x in seqs)
 
-def _sasrec_loss(self:SASRec, batch:dict) -> torch.Tensor:
+# %% ../../nbs/24_models.sasrec.ipynb #02dfbcff
+@patch
+def loss(self:SASRec, batch:dict) -> torch.Tensor:
     "Cross-entropy (or BCE) of a `CausalBatcher`, `WindowBatcher` or `EvalBatcher` batch."
     if "inputs" not in batch and "history" in batch:  # evaluation rows: the loss of their target (seed 003's validation loss)
         seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
@@ -234,44 +162,20 @@ def _sasrec_loss(self:SASRec, batch:dict) -> torch.Tensor:
         r = self.representation(x, users)
         if self.loss_type == "bce":
             if "negatives" not in batch: raise ValueError("loss='bce' needs batches with 'negatives' (CausalBatcher with n_neg > 0)")
-            W, neg = self.output_table(), batch["negatives"][:, batch["negatives"].shape[1] - x.shape[1]:][keep]
-            r, y = r[keep], y[keep]
-            pos = (r * W[y]).sum(-1)
-            negs = (r[:, None, :] * W[neg]).sum(-1)
-            return (F.softplus(-pos).sum() + F.softplus(negs).sum()) / len(pos)
+            neg = batch["negatives"][:, batch["negatives"].shape[1] - x.shape[1]:][keep]
+            return sampled_bce(r[keep], self.output_table(), y[keep], neg)
         r, y = r[keep], y[keep]
     return chunked_cross_entropy(r, self.output_table(), y, chunk_size=self.ce_chunk)
 
-def _sasrec_score(self:SASRec, batch:dict) -> torch.Tensor:
+# %% ../../nbs/24_models.sasrec.ipynb #288f7088
+@patch
+def score(self:SASRec, batch:dict) -> torch.Tensor:
     "Scores of every item after each `history` (B, L): (B, n_items + 1), padding column at -inf."
     seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
     r = self.representation(seq, batch.get("users"))
     s = (r if self.flatten else r[:, -1]) @ self.output_table().T
     s[:, 0] = float("-inf")
     return s
-
-SASRec.loss, SASRec.score = _sasrec_loss, _sasrec_score
-
-# %% ../../nbs/24_models.sasrec.ipynb #a700f015
-class BucketCausalBatcher(CausalBatcher):
-    "A `CausalBatcher` whose batches hold rows of similar history length (shuffled rows, sorted per group of batches)."
-    def __init__(self, *args, bucket:int=100, # Batches per group sorted by length (1: plain shuffling)
-                 **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bucket, self.lengths = int(bucket), (self.seqs > 0).sum(1)
-
-    def batches(self, epoch:int):
-        g, rng = self.generators(epoch)
-        order = torch.randperm(self.n_rows, generator=g, device=self.device) if self.shuffle else torch.arange(self.n_rows, device=self.device)
-        group = self.bucket * self.batch_size
-        parts = [o[torch.sort(self.lengths[o], stable=True).indices] for o in order.split(group)]
-        rows = torch.cat(parts) if parts else order
-        starts = torch.arange(len(self), device=self.device) * self.batch_size
-        if self.shuffle: starts = starts[torch.randperm(len(self), generator=g, device=self.device)]
-        state = self._start_epoch(rows, g, rng)
-        for s in starts.tolist():
-            pos = slice(s, min(s + self.batch_size, self.n_rows))
-            yield self._batch(rows[pos], pos, state, g, rng)
 
 # %% ../../nbs/24_models.sasrec.ipynb #4a140ce8
 @patch
@@ -300,12 +204,3 @@ def train_batches(self:SASRec, split, # A `Split` (its training rows are used) o
     return BucketCausalBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, bucket=bucket,
                                          full_history=full_history, chunk_stride=None if stride_items == self.max_len else stride_items,
                                          n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
-
-# %% ../../nbs/24_models.sasrec.ipynb #83a508f4
-def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> list[float]:
-    "Train `model` on one batch for `steps` Adam steps (seed 003's smell check); returns the losses."
-    opt, losses = torch.optim.Adam(model.parameters(), lr=lr), []
-    model.train()
-    for _ in range(steps):
-        opt.zero_grad(); loss = model.loss(batch); loss.backward(); opt.step(); losses.append(loss.item())
-    return losses
