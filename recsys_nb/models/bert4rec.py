@@ -13,14 +13,32 @@ from .losses import catalogue_ce
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
 
 # %% auto #0
-__all__ = ['DEFAULTS', 'CONFIGS', 'BERT4Rec']
+__all__ = ['VARIANTS', 'BERT4Rec']
+
+# %% ../../nbs/23_models.bert4rec.ipynb #29712db1
+VARIANTS = {  # the seed tutorials' settings, as dotted recipe overrides
+    "d256-l2-prenorm": {  # seed 001 (BERT4Rec on ml-1m)
+        "model.d_model": 256, "model.n_layers": 2, "model.n_heads": 4, "model.dropout": 0.1, "model.max_len": 100,
+        "model.pre_norm": True, "model.final_norm": False, "model.tied": False, "model.head_transform": False,
+        "data.mask_prob": 0.15, "data.batch_size": 128, "data.prefixes": False, "data.random_prob": 0.1, "data.keep_prob": 0.1,
+        "trainer.lr": 1e-3, "trainer.weight_decay": 0.0},
+    "d128-l6-postnorm": {  # seed 000 (BERT4Rec on ml-25m, PyTorch Lightning)
+        "model.d_model": 128, "model.n_layers": 6, "model.n_heads": 4, "model.d_ff": 2048, "model.dropout": 0.4,
+        "model.max_len": 120, "model.pre_norm": False, "model.activation": "relu", "model.tied": False, "model.head_transform": False,
+        "data.mask_prob": 0.2, "data.batch_size": 32, "data.prefixes": False, "data.random_prob": 0.0, "data.keep_prob": 0.0,
+        "trainer.lr": 1e-4, "trainer.weight_decay": 0.0},
+}
 
 # %% ../../nbs/23_models.bert4rec.ipynb #0f1ad897
 class BERT4Rec(nn.Module):
     "BERT4Rec: bidirectional transformer over item histories, cloze loss on masked positions, mask-token scoring."
+    recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
+        split=dict(kind="loo"),
+        trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10"),
+        variants=VARIANTS)
     def __init__(self,
                  n_items:int, # Number of items (dense ids 1..n_items); the mask token is n_items + 1
-                 max_len:int=200, # Longest input sequence, the appended mask token included
+                 max_len:int=50, # Longest input sequence, the appended mask token included
                  d_model:int=64, # Hidden size
                  n_layers:int=2, # Transformer blocks
                  n_heads:int=2, # Attention heads
@@ -30,17 +48,13 @@ class BERT4Rec(nn.Module):
                  final_norm:bool|None=None, # LayerNorm on the encoder output (default: with pre-norm)
                  activation:str="gelu", # Feed-forward activation: "gelu" or "relu" (seed 000)
                  tied:bool=True, # Output layer tied to the item embeddings (+ bias), else a separate Linear
-                 head_transform:bool=False, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
-                 mask_prob:float=0.2, # Default share of positions masked by `train_data`
-                 last_prob:float=0.0, # Default share of training rows that mask only their last item
-                 crop_prob:float=0.0, # Default share of training rows cropped at a random end point
+                 head_transform:bool=True, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
                  loss_chunk:int=2**25, # Largest logits block (rows x items) in the loss
                 ):
         super().__init__()
         if n_items < 1: raise ValueError(f"n_items must be >= 1, got {n_items}")
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
-        self.mask_prob, self.last_prob, self.crop_prob = float(mask_prob), float(last_prob), float(crop_prob)
         self.loss_chunk, self.tied = int(loss_chunk), tied
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,
                                        pre_norm=pre_norm, positions="learned", final_norm=final_norm, activation=activation)
@@ -95,16 +109,6 @@ class BERT4Rec(nn.Module):
         return s
 
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
-DEFAULTS = dict(
-    # model (BERT4Rec.from_split)
-    d_model=64, n_layers=2, n_heads=2, dropout=0.2, max_len=50, tied=True, head_transform=True,
-    mask_prob=0.2, last_prob=0.0, crop_prob=0.0,
-    # data (BERT4Rec.train_data): every prefix a row, every chosen position replaced by the mask token (RecBole)
-    batch_size=512, prefixes=True, random_prob=0.0, keep_prob=0.0,
-    # trainer
-    epochs=200, lr=1e-3, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10",
-)
-
 @patch_to(BERT4Rec, cls_method=True)
 def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)
                **hparams, # Passed to `BERT4Rec`
@@ -113,48 +117,34 @@ def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)
     return cls(split.data.n_items, **hparams)
 
 @patch_to(BERT4Rec)
-def train_data(self, split, # A `Split` (its training rows) or an `Interactions`
-               batch_size:int=128, # Rows per batch
-               seed:int=0, # Seed of the shuffling and masking
-               mask_prob:float|None=None, # Share of positions masked (default: the model's)
-               last_prob:float|None=None, # Share of rows masking only their last item (default: the model's)
-               crop_prob:float|None=None, # Share of rows cropped at a random end point (default: the model's)
-               max_len:int|None=None, # Length of the training sequences (default: the model's `max_len`)
-               full_history:bool=True, # Rows covering every training interaction, else each user's last `max_len`
-               copies:int=1, # Times each row appears per epoch, masked afresh
-               prefixes:bool=False, # One row per prefix of each history (RecBole's training; `PrefixClozeBatcher`)
-               random_prob:float=0.1, # Share of masked positions given a random item instead of the mask token
-               keep_prob:float=0.1, # Share of masked positions left unchanged (RecBole: 0 and 0)
-               **opts, # Passed to the batcher (shuffle, drop_last, device)
-              ) -> LastItemClozeBatcher:
-    "The model's training batches: cloze-masked training histories."
-    L = self.max_len if max_len is None else int(max_len)
-    if L > self.max_len: raise ValueError(f"max_len={L} exceeds the model's max_len={self.max_len}")
-    kw = dict(mask_prob=self.mask_prob if mask_prob is None else mask_prob, last_prob=self.last_prob if last_prob is None else last_prob,
-              copies=copies, batch_size=batch_size, seed=seed, random_prob=random_prob, keep_prob=keep_prob, **opts)
-    crop = self.crop_prob if crop_prob is None else crop_prob
+def train_batches(self, split, # A `Split` (its training rows) or an `Interactions`
+                  batch_size:int=512, # Rows per batch
+                  seed:int=0, # Seed of the shuffling and masking
+                  mask_prob:float=0.2, # Share of positions masked
+                  last_prob:float=0.0, # Share of rows masking only their last item
+                  crop_prob:float=0.0, # Share of rows cropped at a random end point (not with `prefixes`)
+                  full_history:bool=True, # Rows covering every training interaction, else each user's last `max_len`
+                  copies:int=1, # Times each row appears per epoch, masked afresh
+                  prefixes:bool=True, # One row per prefix of each history (RecBole's training; `PrefixClozeBatcher`)
+                  random_prob:float=0.0, # Share of masked positions given a random item instead of the mask token
+                  keep_prob:float=0.0, # Share of masked positions left unchanged (BERT: 0.1 and 0.1)
+                  **opts, # Passed to the batcher (shuffle, drop_last, device)
+                 ) -> LastItemClozeBatcher:
+    "The model's training batches: cloze-masked training histories of the model's `max_len`."
+    kw = dict(mask_prob=mask_prob, last_prob=last_prob, copies=copies, batch_size=batch_size, seed=seed,
+              random_prob=random_prob, keep_prob=keep_prob, **opts)
     if prefixes:
-        if crop: raise ValueError(f"prefixes=True already ends rows at every point: leave crop_prob at 0 (got {crop})")
-        return PrefixClozeBatcher.from_data(split, L, **kw)
-    return LastItemClozeBatcher.from_data(split, L, crop_prob=crop, full_history=full_history, **kw)
+        if crop_prob: raise ValueError(f"prefixes=True already ends rows at every point: leave crop_prob at 0 (got {crop_prob})")
+        return PrefixClozeBatcher.from_data(split, self.max_len, **kw)
+    return LastItemClozeBatcher.from_data(split, self.max_len, crop_prob=crop_prob, full_history=full_history, **kw)
 
 # %% ../../nbs/23_models.bert4rec.ipynb #7cf1ddec
-CONFIGS = {
-    "seed001": dict(model=dict(d_model=256, n_layers=2, n_heads=4, dropout=0.1, max_len=100, pre_norm=True, final_norm=False,
-                               tied=False, mask_prob=0.15),
-                    data=dict(batch_size=128, random_prob=0.1, keep_prob=0.1),
-                    trainer=dict(lr=1e-3, weight_decay=0.0)),
-    "seed000": dict(model=dict(d_model=128, n_layers=6, n_heads=4, d_ff=2048, dropout=0.4, max_len=120, pre_norm=False,
-                               activation="relu", tied=False, mask_prob=0.2),
-                    data=dict(batch_size=32, random_prob=0.0, keep_prob=0.0),
-                    trainer=dict(lr=1e-4, weight_decay=0.0)),
-}
-
 @patch_to(BERT4Rec, cls_method=True)
-def preset(cls, name:str, # A key of `CONFIGS`: "seed001" or "seed000"
+def preset(cls, name:str, # A key of `VARIANTS`: "d256-l2-prenorm" (seed 001's) or "d128-l6-postnorm" (seed 000's)
            n_items:int, # Number of items
-           **overrides, # Model options replacing the preset's
+           **overrides, # Model options replacing the variant's
           ) -> BERT4Rec:
-    "A BERT4Rec with the architecture of one of the seed tutorials."
-    if name not in CONFIGS: raise ValueError(f"unknown preset {name!r}: expected one of {list(CONFIGS)}")
-    return cls(n_items, **{**CONFIGS[name]["model"], **overrides})
+    "A BERT4Rec with the architecture of one of the recipe's variants (the seed tutorials' models)."
+    if name not in VARIANTS: raise ValueError(f"unknown preset {name!r}: expected one of {list(VARIANTS)}")
+    model = {k.split(".", 1)[1]: v for k, v in VARIANTS[name].items() if k.startswith("model.")}
+    return cls(n_items, **{**model, **overrides})
