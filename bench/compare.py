@@ -26,7 +26,17 @@ Usage: python bench/compare.py [--parts explicit implicit sequential] [--models 
        [--peer-epochs N] [--our-epochs N] [--threads 1] [--no-peers] [--data-dir DIR] [--out bench/results/compare]
 """
 from __future__ import annotations
-import argparse, hashlib, importlib.util, json, os, platform, subprocess, sys, tempfile, time
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -108,9 +118,10 @@ def _status(epochs_run:int, max_epochs:int, patience, capped:bool) -> str:
 
 def run_ours_explicit(a) -> dict:
     import numpy as np
+
     from recsys_nb.core import seed_everything
-    from recsys_nb.experiment import run
     from recsys_nb.data.split import ml100k_folds
+    from recsys_nb.experiment import run
     trainers = _timed_trainer_fit()
     r = _recipe(a, "mf", "folds")
     opts = _options(r)
@@ -131,7 +142,7 @@ def run_ours_explicit(a) -> dict:
 
 def run_surprise(a, name:str) -> dict:
     import numpy as np
-    from surprise import SVD, SVDpp, Dataset, Reader, accuracy
+    from surprise import SVD, Dataset, Reader, SVDpp, accuracy
     from surprise.model_selection import PredefinedKFold
     folder = _folds_folder(a.data_dir)
     reader = Reader(line_format="user item rating timestamp", sep="\t", rating_scale=(1, 5))
@@ -190,7 +201,8 @@ def run_ours_implicit(a) -> dict:
 
 def _factor_model(user_factors, item_factors):
     "An `nn.Module` whose `score` is `U[u] @ V.T` over items 1..n_items (column 0, padding, at -inf)."
-    import numpy as np, torch
+    import numpy as np
+    import torch
     from torch import nn
     class FactorScores(nn.Module):
         def __init__(self):
@@ -205,9 +217,11 @@ def _factor_model(user_factors, item_factors):
     return FactorScores()
 
 def run_implicit(a, name:str) -> dict:
-    import numpy as np, scipy.sparse as sp
     import implicit
+    import numpy as np
+    import scipy.sparse as sp
     from threadpoolctl import threadpool_limits
+
     from recsys_nb.metrics import implicit_metrics
     split = _bpr_split(a)
     d, tr = split.data, split.train
@@ -235,8 +249,9 @@ def _loo_split(a):
 
 def run_ours_sequential(a, model:str) -> dict:
     import numpy as np
-    from recsys_nb.experiment import run
+
     from recsys_nb.evaluate import evaluate
+    from recsys_nb.experiment import run
     trainers = _timed_trainer_fit()
     r = _recipe(a, model, "loo")
     opts = _options(r)
@@ -262,12 +277,15 @@ def _recbole_compat():
 
 def run_recbole(a, name:str) -> dict:
     import logging
-    import numpy as np, torch
+
+    import numpy as np
+    import torch
     from torch import nn
     _recbole_compat()
     from recbole.config import Config
     from recbole.data import create_dataset, data_preparation
-    from recbole.utils import init_seed, init_logger, get_model, get_trainer
+    from recbole.utils import get_model, get_trainer, init_logger, init_seed
+
     from recsys_nb.data.sequences import EvalBatcher, padded_histories
     from recsys_nb.evaluate import evaluate
     model_name = {"recbole-sasrec": "SASRec", "recbole-bert4rec": "BERT4Rec"}[name]
@@ -353,7 +371,7 @@ def run_recbole(a, name:str) -> dict:
 
 def _check_recbole_split(dataset, valid_data, test_data, split, max_len:int, padded_histories) -> dict:
     "Compare RecBole's validation and test rows (target and history of every user) with our split; raise on a mismatch."
-    import numpy as np, torch
+    import numpy as np
     d = split.data
     tok_u = dataset.field2id_token["user_id"]; tok_i = dataset.field2id_token["item_id"]
     item_map = np.r_[0, tok_i[1:].astype(np.int64)]
@@ -397,7 +415,7 @@ def worker(a, name:str) -> dict:
 # ---------------------------------------------------------------- driver
 
 def _versions(names) -> dict:
-    from importlib.metadata import version, PackageNotFoundError
+    from importlib.metadata import PackageNotFoundError, version
     out = {}
     for p in ("recsys_nb", "torch", "numpy", "pandas", "scikit-surprise", "implicit", "recbole", "threadpoolctl"):
         try: out[p] = version(p)

@@ -16,8 +16,16 @@ the CPU time still measures the work. This is a benchmark, not a test: nothing i
 Usage: python bench/data_pipeline.py [--rows 25000000] [--dir DIR] [--max-len 200] [--skip-reference]
 """
 from __future__ import annotations
-import argparse, json, os, resource, subprocess, sys, time
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
 from pathlib import Path
+
 import numpy as np
 
 N_USERS, N_ITEMS = 162_541, 59_047
@@ -75,10 +83,9 @@ def write_files(folder:Path, rows:int, seed:int=0):
     print(f"wrote {len(key):,} ratings to {rat} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
 def ours(folder:Path, max_len:int, min_count:int) -> dict:
-    from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.core import Interactions
+    from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.split import leave_one_out
-    import recsys_nb.data.sequences  # Split.histories imports it when first called: keep that out of the timing
     tm = Timer()
     with tm("parse"): raw = load_movielens("ml-25m", data_dir=folder.parent, download=False)
     with tm("interactions"): inter = Interactions.from_ratings(raw, min_user_count=min_count, min_item_count=min_count)
@@ -90,7 +97,8 @@ def ours(folder:Path, max_len:int, min_count:int) -> dict:
 
 def reference(folder:Path, max_len:int, min_count:int) -> dict:
     "The seeds' pipeline (seed 001's preprocess + split_df, seed 000-style padding), kept as they wrote it."
-    import pandas as pd, torch
+    import pandas as pd
+    import torch
     tm = Timer()
     with tm("parse"):
         df = pd.read_csv(folder/"ratings.csv")

@@ -8,11 +8,20 @@ This is a benchmark, not a test: nothing is asserted.
 Usage: python bench/eval_speed.py [--users 20000 80000] [--items 60000] [--chunk 1024] [--device cpu]
 """
 from __future__ import annotations
-import argparse, json, resource, subprocess, sys, time
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
 
 def run(n_users:int, n_items:int, chunk:int, device:str, seen:int=50) -> dict:
-    import numpy as np, torch
+    import numpy as np
+    import torch
     from torch import nn
+
     from recsys_nb.data.sequences import EvalBatcher
     from recsys_nb.evaluate import evaluate
     rng = np.random.default_rng(0)

@@ -31,7 +31,19 @@ Usage: python bench/train_speed.py [--device cuda|cpu] [--shape ml-1m|ml-25m|all
        [--peak-flops F] [--threads 1] [--no-eval] [--out bench/results/train_speed_<device>]
 """
 from __future__ import annotations
-import argparse, datetime, json, os, platform, resource, shlex, subprocess, sys, tempfile, time, traceback
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import resource
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -81,7 +93,9 @@ def make_data(shape:str, scale:float, seed:int=0) -> dict:
 
 def load_split(path:str):
     "The `Interactions` log and leave-one-out `Split` of a file written by `make_data` (via `np.savez`)."
-    import numpy as np, pandas as pd
+    import numpy as np
+    import pandas as pd
+
     from recsys_nb.data.core import Interactions
     from recsys_nb.data.split import leave_one_out
     z = np.load(path)
@@ -97,8 +111,8 @@ def load_split(path:str):
 # ---------------------------------------------------------------- workers (one variant per process)
 
 def build_model(job:dict, split):
-    from recsys_nb.models.sasrec import SASRec
     from recsys_nb.models.bert4rec import BERT4Rec
+    from recsys_nb.models.sasrec import SASRec
     kw = dict(max_len=job["max_len"], d_model=job["d_model"], n_layers=job["n_layers"], n_heads=job["n_heads"])
     if job["model"] == "sasrec":
         return SASRec.from_split(split, ce_chunk=job["ce_chunk"], **kw)
@@ -117,7 +131,10 @@ def _sync(dev):
     if dev.type == "cuda": torch.cuda.synchronize(dev)
 
 def train_stage(job:dict) -> dict:
-    import math, torch
+    import math
+
+    import torch
+
     from recsys_nb.trainers import make_optimizer
     dev = torch.device(job["device"])
     split, load_s = _setup(job)
@@ -193,6 +210,7 @@ def train_stage(job:dict) -> dict:
 
 def eval_stage(job:dict) -> dict:
     import torch
+
     from recsys_nb.data.sequences import EvalBatcher
     from recsys_nb.evaluate import evaluate
     dev = torch.device(job["device"])
@@ -236,7 +254,11 @@ def run_child(job:dict, timeout:float) -> dict:
 # ---------------------------------------------------------------- report
 
 def machine(device:str, threads:int) -> dict:
-    import numpy as np, pandas as pd, torch, recsys_nb
+    import numpy as np
+    import pandas as pd
+    import torch
+
+    import recsys_nb
     cpu = platform.processor() or platform.machine()
     try:
         for line in open("/proc/cpuinfo"):
@@ -335,7 +357,8 @@ def main():
     ap.add_argument("--out", default=None, help="path prefix of the .json and .md (default bench/results/train_speed_<device>)")
     a = ap.parse_args()
     if a.job: child(json.loads(a.job)); return
-    import numpy as np, torch
+    import numpy as np
+    import torch
     if a.device is None: a.device = "cuda" if torch.cuda.is_available() else "cpu"
     if a.device == "cuda" and not torch.cuda.is_available(): sys.exit("--device cuda: CUDA is not available")
     if not 0 < a.scale <= 1: sys.exit(f"--scale must be in (0, 1], got {a.scale}")

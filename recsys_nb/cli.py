@@ -4,10 +4,18 @@
 
 # %% ../nbs/40_cli.ipynb #b845ee84
 from __future__ import annotations
-import argparse, os, sys
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING
+
 import recsys_nb
+
+if TYPE_CHECKING:
+    from recsys_nb.experiment import Recipe
 
 # %% auto #0
 __all__ = ['DEMO_EPOCHS', 'subcommand', 'make_parser', 'main', 'version', 'data', 'recipe_from_args', 'train', 'evaluate_run',
@@ -75,7 +83,10 @@ def version(args) -> int:
     if args.short:
         print(recsys_nb.__version__)
         return 0
-    import platform, torch
+    import platform
+
+    import torch
+
     from recsys_nb.core import available_devices
     print(f"recsys_nb {recsys_nb.__version__}")
     print(f"python    {platform.python_version()}")
@@ -123,7 +134,7 @@ def data(args) -> int:
     if args.data_command == "stats":
         _print_json({"dataset": args.dataset, **inter.stats()})
         return 0
-    from recsys_nb.data.split import make_split, leakage_audit
+    from recsys_nb.data.split import leakage_audit, make_split
     split = make_split(inter, args.split, seed=args.seed)
     _print_json({"dataset": args.dataset, "split": args.split, **leakage_audit(split)})
     return 0
@@ -171,9 +182,9 @@ def _option_hint(r, pair:str) -> str:
     homes = [s for s in SECTIONS if key in getattr(r, s)]
     return f"-o {pair}: name the section, as in -o {homes[0] if homes else 'model'}.{pair}"
 
-def recipe_from_args(args, base=None) -> "Recipe":
+def recipe_from_args(args, base=None) -> Recipe:
     "The `Recipe` a `recsys-nb train` command line describes (`base`: start from this recipe instead)."
-    from recsys_nb.experiment import Recipe, recipe, TOP_LEVEL
+    from recsys_nb.experiment import TOP_LEVEL, Recipe, recipe
     if base is not None: r = base
     elif args.config:
         r = Recipe.load(args.config)
@@ -223,6 +234,7 @@ def _check_resume(args, out:Path):
 def train(args) -> int:
     "The `recsys-nb train` command (also under `torchrun`: rank 0 prints and writes the run folder)."
     import contextlib
+
     from recsys_nb.trainers import init_distributed
     rank, world = init_distributed()
     try:
@@ -273,8 +285,8 @@ def _eval_args(p):
 def evaluate_run(args) -> int:
     "The `recsys-nb evaluate` command."
     from recsys_nb.core import get_device
-    from recsys_nb.evaluate import evaluate
     from recsys_nb.data.sequences import EvalBatcher
+    from recsys_nb.evaluate import evaluate
     from recsys_nb.experiment import load_run
     res = load_run(args.run)
     model = res.model.to(get_device(args.device))
@@ -309,8 +321,9 @@ def _raw_user(inter, text:str):
 def recommend_cmd(args) -> int:
     "The `recsys-nb recommend` command."
     import pandas as pd
-    from recsys_nb.recommend import recommend, recommend_for_titles
+
     from recsys_nb.experiment import load_run
+    from recsys_nb.recommend import recommend, recommend_for_titles
     res = load_run(args.run)
     if args.user is not None: recs = recommend(res.model, res.data, _raw_user(res.data, args.user), k=args.k)
     else: recs = recommend_for_titles(res.model, res.data, args.titles, k=args.k)

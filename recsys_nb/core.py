@@ -4,8 +4,11 @@
 
 # %% ../nbs/00_core.ipynb #91e7ccb0
 from __future__ import annotations
-import os, random
+
+import os
+import random
 from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -87,6 +90,7 @@ def data_dir(create:bool=False, # Create the folder if it does not exist
 
 # %% ../nbs/00_core.ipynb #9c05a0f6
 from contextlib import contextmanager
+
 
 @contextmanager
 def set_env(**kwargs):

@@ -4,10 +4,13 @@
 
 # %% ../nbs/11_evaluate.ipynb #1512a3d2
 from __future__ import annotations
-from dataclasses import dataclass, field
+
+from dataclasses import dataclass
+
 import torch
 from torch import nn
-from .metrics import ranking_metrics, sampled_ranking_metrics, MetricAccumulator
+
+from .metrics import MetricAccumulator, ranking_metrics, sampled_ranking_metrics
 
 # %% auto #0
 __all__ = ['EvalResult', 'model_device', 'evaluate']

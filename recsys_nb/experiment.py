@@ -4,25 +4,32 @@
 
 # %% ../nbs/35_experiment.ipynb #819844f1
 from __future__ import annotations
-import copy, difflib, inspect, json, time, tomllib
-from dataclasses import dataclass, field, fields, asdict
+
+import copy
+import difflib
+import inspect
+import json
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+
 import tomli_w
-import torch
-from torch import nn
+import tomllib
 from fastcore.basics import patch
+from torch import nn
+
 from .core import seed_everything
 from .data.core import Interactions
-from .data.split import Split, make_split
 from .data.sequences import EvalBatcher
-from .models.baselines import MostPop
-from .models.mf import MF, BPR
-from .models.sasrec import SASRec
-from .models.bst import BST
-from .models.bert4rec import BERT4Rec
-from .metrics import EXTRA_METRICS
-from .trainers import Trainer, load_checkpoint, is_main_process
+from .data.split import Split, make_split
 from .evaluate import evaluate
+from .metrics import EXTRA_METRICS
+from .models.baselines import MostPop
+from .models.bert4rec import BERT4Rec
+from .models.bst import BST
+from .models.mf import BPR, MF
+from .models.sasrec import SASRec
+from .trainers import Trainer, is_main_process, load_checkpoint
 
 # %% auto #0
 __all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'DATA_SUFFIXES', 'model_class', 'model_defaults',
@@ -377,6 +384,7 @@ def run_folds(recipe:Recipe, # A recipe whose dataset is ml-100k
              ) -> dict:
     "One run per official ml-100k fold; the mean test metrics, each fold's, and the protocol."
     import numpy as np
+
     from recsys_nb.data.split import ml100k_folds
     if recipe.dataset != "ml-100k": raise ValueError("the folds split uses ml-100k's official u1..u5 files: set the dataset to ml-100k")
     if out is not None: check_run_folder(out, recipe, False)

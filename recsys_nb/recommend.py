@@ -4,11 +4,14 @@
 
 # %% ../nbs/31_recommend.ipynb #aa65074f
 from __future__ import annotations
+
 import difflib
+
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+
 from .evaluate import model_device
 
 # %% auto #0

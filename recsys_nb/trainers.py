@@ -4,21 +4,32 @@
 
 # %% ../nbs/30_trainers.ipynb #30fb47c1
 from __future__ import annotations
-import csv, json, math, os, queue as _queue, random, time, traceback
-from dataclasses import dataclass, field
+
+import csv
+import json
+import math
+import os
+import queue as _queue
+import random
+import time
+import traceback
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import torch
-from torch import nn
 import torch.multiprocessing as mp
-from tqdm import tqdm
 from fastcore.basics import patch_to
+from torch import nn
+from tqdm import tqdm
+
 import recsys_nb
+
 from .core import get_device, seed_everything
-from .data.split import Split
 from .data.sampling import SeenItems
+from .data.split import Split
 from .evaluate import evaluate
 
 # %% auto #0
@@ -596,7 +607,7 @@ def fit_hogwild(model:nn.Module, # An `MF` or `BPR` (its parameters are moved to
             try: kind, rank, a, b, c = q.get(timeout=0.5)
             except _queue.Empty:
                 dead = [k for k, p in enumerate(procs) if k not in done and not p.is_alive() and p.exitcode not in (0, None)]
-                if dead: raise RuntimeError(f"hogwild worker {dead[0]} died with exit code {procs[dead[0]].exitcode}")
+                if dead: raise RuntimeError(f"hogwild worker {dead[0]} died with exit code {procs[dead[0]].exitcode}") from None
                 continue
             if kind == "error": raise RuntimeError(f"hogwild worker {rank} failed:\n{a}")
             if kind == "done": done.add(rank); continue
@@ -616,7 +627,8 @@ def plot_history(run:str|Path|list[dict], # An experiment folder, its history.cs
                  title:str|None=None, # Figure title (default: the folder name)
                 ):
     "Training loss and validation metrics per epoch, as a matplotlib figure."
-    import matplotlib.pyplot as plt, pandas as pd
+    import matplotlib.pyplot as plt
+    import pandas as pd
     if isinstance(run, (str, Path)):
         p = Path(run); p = p/"history.csv" if p.is_dir() else p
         if not p.exists(): raise FileNotFoundError(f"No history.csv at {p}")

@@ -1,6 +1,11 @@
 """The command line and recipe files: a run's recipe.toml reproduces it, and a resume that contradicts it changes nothing."""
-import hashlib, json, os, subprocess, sys
+import hashlib
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
 import pytest
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}

@@ -6,8 +6,12 @@ a variable number of target positions per row, averaged per process and then acr
 that the only difference left is that weighting; the tolerances below are far tighter than what a run that failed
 to average gradients (or that trained each process on the whole data) reaches.
 """
-import json, os, subprocess, sys, textwrap
-from pathlib import Path
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 torch = pytest.importorskip("torch")

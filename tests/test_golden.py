@@ -5,8 +5,12 @@ reorganisation (issue 14) with one torch thread; a refactoring that moves a numb
 Regenerate them only for a change that is meant to move numbers, and say why in the commit:
 `RECSYS_NB_GOLDEN_WRITE=1 python -m pytest tests/test_golden.py`.
 """
-import json, os, subprocess, sys
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
+
 import pytest
 
 GOLDEN = Path(__file__).parent/"golden"/"synthetic_seed0.json"

@@ -5,9 +5,13 @@
   the `if __name__ == "__main__":` guard that any spawn program needs);
 - a failing worker surfaces its traceback instead of hanging.
 """
-import subprocess, sys, textwrap
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
-import pytest, torch
+
+import pytest
+import torch
 
 from recsys_nb.core import find_data
 from recsys_nb.data.core import Interactions

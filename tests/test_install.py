@@ -1,6 +1,9 @@
 "Build a wheel, install it (not editable) into a fresh virtualenv, and use the installed package and command."
-import os, subprocess, sys, venv
+import subprocess
+import sys
+import venv
 from pathlib import Path
+
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]

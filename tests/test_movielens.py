@@ -1,10 +1,16 @@
 "Download tests for recsys_nb.data.movielens that need a (loopback-only) HTTP server or fault injection."
-import hashlib, http.server, os, threading, zipfile
+import hashlib
+import http.server
+import os
+import threading
+import zipfile
 from pathlib import Path
+
 import pytest
+
 import recsys_nb.data.movielens as ml
-from recsys_nb.data.movielens import ChecksumError, DownloadError, download_url, load_movielens
 from recsys_nb.core import find_data
+from recsys_nb.data.movielens import ChecksumError, DownloadError, download_url, load_movielens
 
 
 def _shared_data() -> Path: return find_data("ml-100k", start=Path(__file__).parent)

@@ -1,5 +1,9 @@
 "The README's main job (`make demo`) runs, with a small epoch count, so it cannot rot."
-import json, os, re, subprocess, sys
+import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,8 +4,15 @@ Each run is a subprocess executing `DRIVER` (a small next-item model trained wit
 synthetic data); the kill is a real SIGKILL, either sent by the run itself right after the checkpoint of epoch 2
 or sent by this test at an arbitrary moment in the middle of epoch 3.
 """
-import json, os, signal, subprocess, sys, textwrap, time
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
+
 import pytest
 
 DRIVER = textwrap.dedent('''

@@ -1,5 +1,9 @@
 "bench/train_speed.py runs end to end on the CPU at a tiny scale and writes the JSON and Markdown it promises (no timings asserted)."
-import importlib.util, json, math, subprocess, sys
+import importlib.util
+import json
+import math
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,14 @@ run `nbdev_docs`: nbdev's `_quarto.yml` and `nbdev.yml` are kept as nbdev writes
 Usage: python tools/build_docs.py [--check]   (--check also verifies every page and the core API)
 """
 from __future__ import annotations
-import argparse, json, posixpath, re, shutil, subprocess, sys
+
+import argparse
+import json
+import posixpath
+import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,7 +23,8 @@ PROC, SRC, HTML, OUT = ROOT/"_proc", ROOT/"_build"/"sphinx", ROOT/"_build"/"html
 
 def proc_nbs():
     "Run nbdev_proc_nbs without its attempt to download Quarto, executing only what `show_doc` needs."
-    import nbdev.quarto as q, nbdev.processors as P
+    import nbdev.processors as P
+    import nbdev.quarto as q
     q._ensure_quarto = lambda: None
     def _do_eval(cell):
         # nbdev also runs every cell that imports something, which here would re-run tests and training; the API
@@ -187,7 +195,7 @@ def check_site(pages) -> int:
     elif not re.search(r'<h3>seed_everything', core.read_text()): errs.append("show_doc(seed_everything) did not render as a heading in core.html")
     side = (OUT/"index.html").read_text() if (OUT/"index.html").exists() else ""
     for kind in ("modules", "tutorials", "other"):
-        for rel, name in pages[kind]:
+        for _rel, name in pages[kind]:
             if f'href="{name}.html"' not in side: errs.append(f"{name} is not in the sidebar of index.html")
     for e in errs: print("docs check:", e, file=sys.stderr)
     if not errs: print(f"docs check: ok ({sum(len(pages[k]) for k in ('modules','tutorials','other')) + 1} pages, core API rendered)")

@@ -4,8 +4,13 @@ Usage: python tools/build_readme.py          write README.md
        python tools/build_readme.py --check  exit 1 if the committed README.md is stale
 """
 from __future__ import annotations
-import argparse, difflib, re, sys
+
+import argparse
+import difflib
+import re
+import sys
 from pathlib import Path
+
 import nbformat
 from nbconvert import MarkdownExporter
 

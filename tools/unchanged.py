@@ -4,8 +4,11 @@ Used by `make check` for "notebooks are clean" (nbdev_clean) and "library in syn
 hold uncommitted work; what matters is that the command itself changes nothing.
 Usage: python tools/unchanged.py CMD [ARGS...]
 """
-import hashlib, subprocess, sys
+import hashlib
+import subprocess
+import sys
 from pathlib import Path
+
 
 def snapshot() -> dict[str, str]:
     out = subprocess.run(["git", "ls-files", "-c", "-o", "--exclude-standard", "-z"], capture_output=True, check=True).stdout

@@ -4,9 +4,11 @@
 
 # %% ../../nbs/08_data.cloze.ipynb #f7ee99b4
 from __future__ import annotations
+
 import numpy as np
 import torch
-from .sequences import Batcher, padded_histories, history_chunks, pad_ranges, _train_frame, _check_sorted, _long, _left_padded
+
+from .sequences import Batcher, _check_sorted, _left_padded, _long, _train_frame, history_chunks, pad_ranges, padded_histories
 
 # %% auto #0
 __all__ = ['ClozeBatcher', 'LastItemClozeBatcher', 'PrefixClozeBatcher']

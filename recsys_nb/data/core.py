@@ -4,9 +4,12 @@
 
 # %% ../../nbs/03_data.core.ipynb #88f64d01
 from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
-import re, warnings
+
 import numpy as np
 import pandas as pd
 import torch

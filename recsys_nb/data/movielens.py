@@ -4,12 +4,24 @@
 
 # %% ../../nbs/01_data.movielens.ipynb #5e6496c7
 from __future__ import annotations
-import csv, hashlib, io, os, re, shutil, tempfile, urllib.error, urllib.request, zipfile
+
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+
 import numpy as np
 import pandas as pd
 from tqdm import tqdm
+
 from ..core import data_dir as default_data_dir
 
 # %% auto #0

@@ -4,10 +4,12 @@
 
 # %% ../../nbs/07_data.pairs.ipynb #b0cae7c0
 from __future__ import annotations
+
 import numpy as np
 import torch
-from .sampling import SeenItems, draw_negatives, _index_array, _check_range
-from .sequences import Batcher, _train_frame, _tensor
+
+from .sampling import SeenItems, _check_range, _index_array, draw_negatives
+from .sequences import Batcher, _tensor, _train_frame
 
 # %% auto #0
 __all__ = ['PointwiseBatcher', 'BPRBatcher']

@@ -4,10 +4,19 @@
 
 # %% ../../nbs/05_data.sampling.ipynb #fedebb2e
 from __future__ import annotations
-import hashlib, json, os, re, tempfile, warnings, zipfile
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import warnings
+import zipfile
 from pathlib import Path
+
 import numpy as np
 import torch
+
 from ..core import cache_dir
 
 # %% auto #0
@@ -328,7 +337,7 @@ def _load_cached(path:Path, key:str, shape:tuple, n_items:int) -> np.ndarray|Non
         if neg.size and (neg.min() < 1 or neg.max() > n_items): raise ValueError("it holds item ids out of range")
         return neg
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-        warnings.warn(f"Negatives cache {path} is unusable ({e}); regenerating it.")
+        warnings.warn(f"Negatives cache {path} is unusable ({e}); regenerating it.", stacklevel=2)
         return None
 
 # %% ../../nbs/05_data.sampling.ipynb #887890ac

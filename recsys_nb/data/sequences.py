@@ -4,11 +4,15 @@
 
 # %% ../../nbs/06_data.sequences.ipynb #f22fe158
 from __future__ import annotations
-import math, warnings
+
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 import torch
-from .sampling import SeenItems, draw_negatives, negatives_for, _index_array, _check_range
+
+from .sampling import SeenItems, _check_range, _index_array, draw_negatives, negatives_for
 
 # %% auto #0
 __all__ = ['AGE_BUCKETS', 'AGE_LABELS', 'NO_GENRES', 'pad_by_user', 'padded_histories', 'pad_ranges', 'histories_from_frame',

@@ -4,15 +4,19 @@
 
 # %% ../../nbs/04_data.split.ipynb #05537e75
 from __future__ import annotations
-import csv, inspect
+
+import csv
+import inspect
 from pathlib import Path
+
 import numpy as np
 import pandas as pd
-from ..core import data_dir as default_data_dir
 import torch
 from fastcore.basics import patch
+
+from ..core import data_dir as default_data_dir
 from .core import Interactions
-from .movielens import _Source, _read_table, _RATING_COLS, read_ml100k
+from .movielens import _RATING_COLS, _read_table, _Source, read_ml100k
 
 # %% auto #0
 __all__ = ['Split', 'leave_one_out', 'holdout_users', 'random_per_user', 'temporal', 'leakage_audit', 'ml100k_folds',
@@ -246,7 +250,7 @@ def histories(self:Split,
     "Padded item histories of every user: what a model may know when predicting `which` (`seen(which)`)."
     if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
         raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
-    from recsys_nb.data.sequences import padded_histories, pad_ranges   # data.sequences imports this module
+    from recsys_nb.data.sequences import pad_ranges, padded_histories  # data.sequences imports this module
     m, d = self.seen_mask(which), self.data
     u, items = d.df["user"].to_numpy(), d.df["item"].to_numpy()
     bounds = np.searchsorted(u, np.arange(d.n_users + 1))

@@ -4,9 +4,11 @@
 
 # %% ../../nbs/02_data.synthetic.ipynb #d9c32691
 from __future__ import annotations
+
 import numpy as np
 import pandas as pd
-from .movielens import RatingsData, MOVIELENS_GENRES
+
+from .movielens import MOVIELENS_GENRES, RatingsData
 
 # %% auto #0
 __all__ = ['synthetic_movielens']

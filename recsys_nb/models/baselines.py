@@ -4,6 +4,7 @@
 
 # %% ../../nbs/20_models.baselines.ipynb #18295ac9
 from __future__ import annotations
+
 import numpy as np
 import torch
 from torch import nn

@@ -4,13 +4,15 @@
 
 # %% ../../nbs/23_models.bert4rec.ipynb #5f1428b3
 from __future__ import annotations
+
 import torch
-from torch import nn
 import torch.nn.functional as F
 from fastcore.basics import patch_to
-from .transformer import SequenceEncoder
-from .losses import catalogue_ce
+from torch import nn
+
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
+from .losses import catalogue_ce
+from .transformer import SequenceEncoder
 
 # %% auto #0
 __all__ = ['VARIANTS', 'BERT4Rec']

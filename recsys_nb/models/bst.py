@@ -4,11 +4,13 @@
 
 # %% ../../nbs/25_models.bst.ipynb #5b3f38ed
 from __future__ import annotations
+
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
+
+from ..data.sequences import BSTBatcher, item_genre_table, user_feature_table
 from .transformer import SequenceEncoder
-from ..data.sequences import BSTBatcher, user_feature_table, item_genre_table
 
 # %% auto #0
 __all__ = ['GENRE_MODES', 'INITS', 'init_weights', 'BST']

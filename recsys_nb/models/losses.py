@@ -4,6 +4,7 @@
 
 # %% ../../nbs/19_models.losses.ipynb #5421e868
 from __future__ import annotations
+
 import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint

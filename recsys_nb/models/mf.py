@@ -4,15 +4,18 @@
 
 # %% ../../nbs/21_models.mf.ipynb #2245486d
 from __future__ import annotations
+
 import math
+
 import numpy as np
 import torch
-from torch import nn
 import torch.nn.functional as F
-from ..data.split import Split
-from ..data.sampling import SeenItems
-from ..data.pairs import PointwiseBatcher, BPRBatcher
 from fastcore.basics import patch
+from torch import nn
+
+from ..data.pairs import BPRBatcher, PointwiseBatcher
+from ..data.sampling import SeenItems
+from ..data.split import Split
 from .losses import BPR_LOSSES, bpr_loss
 
 # %% auto #0

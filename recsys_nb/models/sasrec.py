@@ -4,13 +4,15 @@
 
 # %% ../../nbs/24_models.sasrec.ipynb #ae592549
 from __future__ import annotations
+
 import torch
-from torch import nn
 import torch.nn.functional as F
-from .transformer import SequenceEncoder
-from .losses import chunked_cross_entropy, sampled_bce
 from fastcore.basics import patch
+from torch import nn
+
 from ..data.sequences import BucketCausalBatcher, WindowBatcher
+from .losses import chunked_cross_entropy, sampled_bce
+from .transformer import SequenceEncoder
 
 # %% auto #0
 __all__ = ['INITS', 'InteractionMLP', 'SASRec']

@@ -4,11 +4,13 @@
 
 # %% ../../nbs/22_models.transformer.ipynb #c32656a8
 from __future__ import annotations
+
 import math
+
 import torch
-from torch import nn
 import torch.nn.functional as F
-from torch.nn.attention import sdpa_kernel, SDPBackend
+from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 # %% auto #0
 __all__ = ['attention_mask', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions', 'SequenceEncoder']
