@@ -83,7 +83,7 @@ def write_files(folder:Path, rows:int, seed:int=0):
     print(f"wrote {len(key):,} ratings to {rat} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
 
 def ours(folder:Path, max_len:int, min_count:int) -> dict:
-    from recsys_nb.data.core import Interactions
+    from recsys_nb.data.interactions import Interactions
     from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.split import leave_one_out
     tm = Timer()

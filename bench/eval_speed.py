@@ -22,7 +22,7 @@ def run(n_users:int, n_items:int, chunk:int, device:str, seen:int=50) -> dict:
     import torch
     from torch import nn
 
-    from recsys_nb.data.sequences import EvalBatcher
+    from recsys_nb.data.batchers import EvalBatcher
     from recsys_nb.evaluate import evaluate
     rng = np.random.default_rng(0)
     hu = np.repeat(np.arange(n_users), seen)

@@ -3,7 +3,7 @@
 Data: interactions drawn with vectorised NumPy (no per-user Python), shaped like ML-1m (6,040 users, 3,706 items,
 1,000,209 interactions) or ML-25m (162,541 users, 59,047 items, 25,000,095 interactions): per-user counts at least 20
 with a long (lognormal) tail, items drawn with replacement from a Zipf(0.9)-like popularity. They become an
-`Interactions` log (`recsys_nb.data.core`) and a leave-one-out `Split` (`recsys_nb.data.split.leave_one_out`).
+`Interactions` log (`recsys_nb.data.interactions`) and a leave-one-out `Split` (`recsys_nb.data.split.leave_one_out`).
 `--scale F` keeps the catalogue and shrinks users and interactions by F (stated in the output).
 
 Training: the models' own batches (`model.train_data(split, ...)`, on the device) and loss (`model.loss(batch)`:
@@ -96,7 +96,7 @@ def load_split(path:str):
     import numpy as np
     import pandas as pd
 
-    from recsys_nb.data.core import Interactions
+    from recsys_nb.data.interactions import Interactions
     from recsys_nb.data.split import leave_one_out
     z = np.load(path)
     u, it = z["users"].astype(np.int64), z["items"].astype(np.int64)
@@ -211,7 +211,7 @@ def train_stage(job:dict) -> dict:
 def eval_stage(job:dict) -> dict:
     import torch
 
-    from recsys_nb.data.sequences import EvalBatcher
+    from recsys_nb.data.batchers import EvalBatcher
     from recsys_nb.evaluate import evaluate
     dev = torch.device(job["device"])
     split, _ = _setup(job)

@@ -285,7 +285,7 @@ def _eval_args(p):
 def evaluate_run(args) -> int:
     "The `recsys-nb evaluate` command."
     from recsys_nb.core import get_device
-    from recsys_nb.data.sequences import EvalBatcher
+    from recsys_nb.data.batchers import EvalBatcher
     from recsys_nb.evaluate import evaluate
     from recsys_nb.experiment import load_run
     res = load_run(args.run)

@@ -18,8 +18,8 @@ from fastcore.basics import patch
 from torch import nn
 
 from .core import seed_everything
-from .data.core import Interactions
-from .data.sequences import EvalBatcher
+from .data.batchers import EvalBatcher
+from .data.interactions import Interactions
 from .data.split import Split, make_split
 from .evaluate import evaluate
 from .metrics import EXTRA_METRICS

@@ -22,9 +22,9 @@ WORKER = textwrap.dedent('''
     import torch
     torch.set_num_threads(1)
     from recsys_nb.data.synthetic import synthetic_movielens
-    from recsys_nb.data.core import Interactions
+    from recsys_nb.data.interactions import Interactions
     from recsys_nb.data.split import leave_one_out
-    from recsys_nb.data.sequences import EvalBatcher
+    from recsys_nb.data.batchers import EvalBatcher
     from recsys_nb.models.sasrec import SASRec
     from recsys_nb.trainers import Trainer
     out = sys.argv[1]

@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from recsys_nb.core import find_data
-from recsys_nb.data.core import Interactions
+from recsys_nb.data.interactions import Interactions
 from recsys_nb.data.movielens import load_movielens
 from recsys_nb.data.split import implicit_holdout
 from recsys_nb.metrics import implicit_metrics
@@ -52,7 +52,7 @@ def test_worker_error_is_raised(split):
 
 SCRIPT = textwrap.dedent('''
     import sys, torch
-    from recsys_nb.data.core import Interactions
+    from recsys_nb.data.interactions import Interactions
     from recsys_nb.data.movielens import load_movielens
     from recsys_nb.data.split import implicit_holdout
     from recsys_nb.metrics import implicit_metrics

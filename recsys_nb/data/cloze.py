@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .sequences import Batcher, _check_sorted, _left_padded, _long, _train_frame, history_chunks, pad_ranges, padded_histories
+from .batchers import Batcher, _left_padded, _long, _train_frame
+from .histories import _check_sorted, history_chunks, pad_ranges, padded_histories
 
 # %% auto #0
 __all__ = ['ClozeBatcher', 'LastItemClozeBatcher', 'PrefixClozeBatcher']

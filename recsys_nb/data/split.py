@@ -15,7 +15,7 @@ import torch
 from fastcore.basics import patch
 
 from ..core import data_dir as default_data_dir
-from .core import Interactions
+from .interactions import Interactions
 from .movielens import _RATING_COLS, _read_table, _Source, read_ml100k
 
 # %% auto #0
@@ -250,7 +250,7 @@ def histories(self:Split,
     "Padded item histories of every user: what a model may know when predicting `which` (`seen(which)`)."
     if isinstance(max_len, bool) or not isinstance(max_len, (int, np.integer)) or max_len < 1:
         raise ValueError(f"max_len must be a positive integer, got {max_len!r}")
-    from recsys_nb.data.sequences import pad_ranges, padded_histories  # data.sequences imports this module
+    from recsys_nb.data.histories import pad_ranges, padded_histories  # lazily: data.histories' users import this module
     m, d = self.seen_mask(which), self.data
     u, items = d.df["user"].to_numpy(), d.df["item"].to_numpy()
     bounds = np.searchsorted(u, np.arange(d.n_users + 1))

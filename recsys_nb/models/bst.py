@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.sequences import BSTBatcher, item_genre_table, user_feature_table
+from ..data.context import BSTBatcher, item_genre_table, user_feature_table
 from .transformer import SequenceEncoder
 
 # %% auto #0

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
-from ..data.sequences import BucketCausalBatcher, WindowBatcher
+from ..data.causal import BucketCausalBatcher, WindowBatcher
 from .losses import chunked_cross_entropy, sampled_bce
 from .transformer import SequenceEncoder
 
