@@ -37,16 +37,8 @@ def model_device(model:nn.Module) -> torch.device:
     return torch.device("cpu")
 
 def _chunks(data, chunk_size:int|None, rank:int=0, world:int=1):
-    "Evaluation batches of `chunk_size` users: `EvalBatcher`-like data is re-chunked, other iterables used as given."
-    if hasattr(data, "histories") and hasattr(data, "targets") and hasattr(data, "users"):
-        rows = torch.arange(rank, len(data.users), world)  # process `rank` of `world` takes every world-th row
-        step = chunk_size or getattr(data, "batch_size", 1024)
-        for s in range(0, len(rows), step):
-            r = rows[s:s + step]
-            u, t = data.users[r], data.targets[r]
-            b = {"users": u, "history": data.histories[u], "target": t}
-            if getattr(data, "negatives", None) is not None: b["candidates"] = torch.cat([t[:, None], data.negatives[u]], 1)
-            yield b
+    "Evaluation batches of `chunk_size` users: an `EvalBatcher`'s own chunks of this process's rows, other iterables as given."
+    if hasattr(data, "chunks"): yield from data.chunks(chunk_size, rank, world, with_exclude=False)  # the mask is built on the device
     else:  # any other iterable: batch i goes to process i % world
         for i, b in enumerate(data):
             if i % world == rank: yield b

@@ -234,7 +234,7 @@ def shard_batch(batch:dict, # A training batch: tensors with one row per sample
     n = ns.pop()
     if n == 0: raise ValueError("shard_batch got an empty batch")
     idx = torch.arange(rank, max(n, world), world) % n
-    return {k: v[idx.to(v.device)] if k in ts else v for k, v in batch.items()}
+    return type(batch)({k: v[idx.to(v.device)] if k in ts else v for k, v in batch.items()})
 
 class ShardedBatches:
     "This process's share of every batch of `data` (see `shard_batch`); length, epochs and state pass through."
@@ -255,7 +255,7 @@ class _LossOf(nn.Module):
 
 # %% ../nbs/30_trainers.ipynb #a6b4b74d
 def _to(batch, device):
-    if isinstance(batch, dict): return {k: _to(v, device) for k, v in batch.items()}
+    if isinstance(batch, dict): return type(batch)({k: _to(v, device) for k, v in batch.items()})  # keeps a Batch's kind
     if isinstance(batch, (list, tuple)): return type(batch)(_to(v, device) for v in batch)
     return batch.to(device, non_blocking=True) if torch.is_tensor(batch) else batch
 

@@ -14,11 +14,40 @@ from .histories import padded_histories
 from .sampling import SeenItems, _check_range, _index_array, negatives_for
 
 # %% auto #0
-__all__ = ['Batcher', 'EvalBatcher']
+__all__ = ['Batch', 'EvalBatch', 'Batcher', 'EvalBatcher']
+
+# %% ../../nbs/07_data.batchers.ipynb #310f3c5b
+class Batch(dict):
+    "A batch: a dict of tensors with one row per sample, whose class names its kind; `fields` are the keys it must hold."
+    fields:tuple[str, ...] = ()
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        missing = [f for f in self.fields if f not in self]
+        if missing: raise ValueError(f"a {type(self).__name__} needs {', '.join(missing)}; it has {', '.join(sorted(self)) or 'nothing'}")
+
+    def __getattr__(self, name:str):
+        if name.startswith("__"): raise AttributeError(name)
+        try: return self[name]
+        except KeyError: raise AttributeError(f"{type(self).__name__} has no {name!r}") from None
+
+    def __getitem__(self, key):
+        if isinstance(key, str): return super().__getitem__(key)
+        return type(self)({k: v[key] if torch.is_tensor(v) and v.dim() else v for k, v in self.items()})
+
+    @property
+    def n_rows(self) -> int:
+        "The number of rows (samples)."
+        return len(next(v for v in self.values() if torch.is_tensor(v) and v.dim()))
+
+# %% ../../nbs/07_data.batchers.ipynb #b3c143f0
+class EvalBatch(Batch):
+    "Rows to score: `users` (B,), `history` (B, L) left-padded, `target` (B,); optionally `candidates`, `exclude`."
+    fields = ("history", "target")
 
 # %% ../../nbs/07_data.batchers.ipynb #cb46e54e
 class Batcher:
     "Base of the batchers: seeded per-epoch shuffling and slicing of rows; subclasses build each batch."
+    batch_type:type = Batch  # the kind of the batches (a `Batch` subclass); `_batch` returns its keys
     def __init__(self,
                  n_rows:int, # Number of rows (samples) per epoch
                  batch_size:int=128, # Rows per batch
@@ -63,7 +92,7 @@ class Batcher:
         state = self._start_epoch(order, g, rng)
         for b in range(len(self)):
             pos = slice(b * self.batch_size, min((b + 1) * self.batch_size, self.n_rows))
-            yield self._batch(order[pos], pos, state, g, rng)
+            yield self.batch_type(self._batch(order[pos], pos, state, g, rng))
 
     def __iter__(self):
         epoch, self.epoch = self.epoch, self.epoch + 1
@@ -167,10 +196,19 @@ class EvalBatcher:
         if targets is not None: m[torch.arange(len(m), device=m.device), torch.as_tensor(targets).to(m.device)] = False
         return m
 
-    def __iter__(self):
-        for s in range(0, len(self.users), self.batch_size):
-            u, t = self.users[s:s + self.batch_size], self.targets[s:s + self.batch_size]
+    def chunks(self, size:int|None=None, # Rows per batch (default: `batch_size`)
+               rank:int=0, world:int=1, # This process's share of the rows: `rank`, `rank + world`, ...
+               with_exclude:bool|None=None, # Add the `exclude` mask (default: the batcher's `with_exclude`)
+              ):
+        "The `EvalBatch`es of this process's rows, `size` rows at a time, in order."
+        rows = torch.arange(rank, len(self.users), world)
+        step, ex = size or self.batch_size, self.with_exclude if with_exclude is None else with_exclude
+        for s in range(0, len(rows), step):
+            r = rows[s:s + step]
+            u, t = self.users[r], self.targets[r]
             b = {"users": u, "history": self.histories[u], "target": t}
             if self.negatives is not None: b["candidates"] = torch.cat([t[:, None], self.negatives[u]], 1)
-            if self.with_exclude: b["exclude"] = self.exclude_mask(u, t)
-            yield {k: v.to(self.device) for k, v in b.items()}
+            if ex: b["exclude"] = self.exclude_mask(u, t)
+            yield EvalBatch({k: v.to(self.device) for k, v in b.items()})
+
+    def __iter__(self): return self.chunks()

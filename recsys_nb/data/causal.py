@@ -8,16 +8,22 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .batchers import Batcher, _left_padded, _long, _train_frame
+from .batchers import Batch, Batcher, _left_padded, _long, _train_frame
 from .histories import _check_sorted, history_chunks, padded_histories
 from .sampling import SeenItems, _check_range, _index_array, draw_negatives
 
 # %% auto #0
-__all__ = ['CausalBatcher', 'BucketCausalBatcher', 'window_counts', 'WindowBatcher']
+__all__ = ['CausalBatch', 'CausalBatcher', 'BucketCausalBatcher', 'window_counts', 'WindowBatch', 'WindowBatcher']
+
+# %% ../../nbs/08_data.causal.ipynb #53241dd2
+class CausalBatch(Batch):
+    "Causal rows: `inputs` and `targets` (B, L), `users` (B,); optionally `negatives` (B, L, n_neg)."
+    fields = ("inputs", "targets")
 
 # %% ../../nbs/08_data.causal.ipynb #19f47c58
 class CausalBatcher(Batcher):
     "SASRec training batches: `users`, `inputs` (B, L-1), `targets` (B, L-1) and optionally `negatives` (B, L-1, n_neg)."
+    batch_type = CausalBatch
     def __init__(self,
                  seqs, # (n, L) left-padded item histories
                  users=None, # (n,) user of each row; `0..n-1` when None
@@ -107,7 +113,7 @@ class BucketCausalBatcher(CausalBatcher):
         state = self._start_epoch(rows, g, rng)
         for s in starts.tolist():
             pos = slice(s, min(s + self.batch_size, self.n_rows))
-            yield self._batch(rows[pos], pos, state, g, rng)
+            yield self.batch_type(self._batch(rows[pos], pos, state, g, rng))
 
 # %% ../../nbs/08_data.causal.ipynb #ff2d2527
 def window_counts(lengths, # Items per user
@@ -135,8 +141,13 @@ def _windows(users:np.ndarray, n_users:int, window:int, stride:int, pad_first:in
     starts = np.repeat(block_start, nw) + (np.arange(nw.sum()) - np.repeat(np.cumsum(nw) - nw, nw)) * stride
     return int(block.sum()), flat_pos, starts, win_users
 
+class WindowBatch(Batch):
+    "Sliding windows: `inputs` (B, window), one `targets` (B,) each, `users` (B,); optionally ratings."
+    fields = ("inputs", "targets")
+
 class WindowBatcher(Batcher):
     "Seed 003's batches: `users`, `inputs` (B, window), `targets` (B,), and `ratings`/`target_ratings` when given."
+    batch_type = WindowBatch
     def __init__(self,
                  users, # Dense user of each interaction, sorted by user then time
                  items, # Item of each interaction

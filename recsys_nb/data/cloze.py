@@ -8,11 +8,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .batchers import Batcher, _left_padded, _long, _train_frame
+from .batchers import Batch, Batcher, _left_padded, _long, _train_frame
 from .histories import _check_sorted, history_chunks, pad_ranges, padded_histories
 
 # %% auto #0
-__all__ = ['ClozeBatcher', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
+__all__ = ['ClozeBatch', 'ClozeBatcher', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
 
 # %% ../../nbs/08_data.cloze.ipynb #360f3b71
 def _check_masking(mask_prob:float, random_prob:float, keep_prob:float):
@@ -21,8 +21,13 @@ def _check_masking(mask_prob:float, random_prob:float, keep_prob:float):
     if not (0 <= random_prob and 0 <= keep_prob and random_prob + keep_prob <= 1):
         raise ValueError(f"random_prob and keep_prob must be >= 0 and sum to at most 1, got {random_prob}, {keep_prob}")
 
+class ClozeBatch(Batch):
+    "Cloze rows: `tokens` (B, L) with some items masked, `labels` (B, L) holding them (0 elsewhere), `users` (B,)."
+    fields = ("tokens", "labels")
+
 class ClozeBatcher(Batcher):
     "BERT4Rec training batches: `users`, `tokens` (masked histories) and `labels` (originals at masked positions, else 0)."
+    batch_type = ClozeBatch
     def __init__(self,
                  seqs, # (n, L) left-padded item histories
                  n_items:int, # Number of items; the mask token is `n_items + 1`

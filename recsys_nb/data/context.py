@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .batchers import Batcher, _long, _train_frame
+from .batchers import Batch, Batcher, _long, _train_frame
 from .causal import WindowBatcher
 
 # %% auto #0
 __all__ = ['AGE_BUCKETS', 'AGE_LABELS', 'NO_GENRES', 'CategoryEncoder', 'age_group', 'user_feature_table', 'item_genre_table',
-           'BSTBatcher']
+           'ContextBatch', 'BSTBatcher']
 
 # %% ../../nbs/09_data.context.ipynb #a46461fa
 class CategoryEncoder:
@@ -106,8 +106,13 @@ def item_genre_table(items:pd.DataFrame|None, # Indexed by dense item id 1..n_it
     return out, enc
 
 # %% ../../nbs/09_data.context.ipynb #50f94db3
+class ContextBatch(Batch):
+    "BST rows: `history` (B, L) before each `target` (B,), `users` (B,), with `user_feats` and `target_genres` when known."
+    fields = ("history", "target")
+
 class BSTBatcher(Batcher):
     "BST rows: `users`, `history` (B, L), `target` (B,), `user_feats` (B, F), `target_genres` (B, G), `target_ratings`."
+    batch_type = ContextBatch
     def __init__(self,
                  users, # Dense user of each interaction, sorted by user then time
                  items, # Item of each interaction

@@ -8,15 +8,20 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .batchers import Batcher, _tensor, _train_frame
+from .batchers import Batch, Batcher, _tensor, _train_frame
 from .sampling import SeenItems, _check_range, _index_array, draw_negatives
 
 # %% auto #0
-__all__ = ['PointwiseBatcher', 'BPRBatcher']
+__all__ = ['RatingBatch', 'PointwiseBatcher', 'PairBatch', 'BPRBatcher']
 
 # %% ../../nbs/09_data.pairs.ipynb #18906e1b
+class RatingBatch(Batch):
+    "Interactions with their ratings: `users`, `items`, `ratings` (B,)."
+    fields = ("users", "items")
+
 class PointwiseBatcher(Batcher):
     "Shuffled `(user, item, rating)` batches: keys `users`, `items`, `ratings`."
+    batch_type = RatingBatch
     def __init__(self,
                  users, # Dense user of each interaction
                  items, # Dense item of each interaction
@@ -42,8 +47,13 @@ class PointwiseBatcher(Batcher):
         return {"users": self.users[rows], "items": self.items[rows], "ratings": self.ratings[rows]}
 
 # %% ../../nbs/09_data.pairs.ipynb #a3023a6b
+class PairBatch(Batch):
+    "BPR pairs: `users`, `pos` (B,) and sampled `neg` (B,) or (B, n_neg)."
+    fields = ("users", "pos", "neg")
+
 class BPRBatcher(Batcher):
     "BPR batches `users`, `pos`, `neg`: each interaction once per epoch, negatives redrawn every epoch."
+    batch_type = PairBatch
     def __init__(self,
                  users, # Dense user of each training interaction
                  items, # Dense item of each training interaction (the positives)

@@ -9,11 +9,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..data.batchers import Batch
+
 # %% auto #0
 __all__ = ['MostPop']
 
 # %% ../../nbs/20_models.baselines.ipynb #55f4320a
 def _batch_size(batch:dict) -> int:
+    if isinstance(batch, Batch): return batch.n_rows
     for k in ("users", "history", "tokens", "inputs", "target"):
         if k in batch and torch.is_tensor(batch[k]): return batch[k].shape[0]
     raise ValueError(f"Cannot tell the batch size from keys {sorted(batch)}: expected 'users' or 'history'")

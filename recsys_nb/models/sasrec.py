@@ -10,7 +10,8 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
-from ..data.causal import BucketCausalBatcher, WindowBatcher
+from ..data.batchers import Batch, EvalBatch
+from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from .losses import chunked_cross_entropy, sampled_bce
 from .transformer import SequenceEncoder
 
@@ -145,14 +146,17 @@ def _trim(*seqs:torch.Tensor) -> tuple:
 
 # %% ../../nbs/24_models.sasrec.ipynb #02dfbcff
 @patch
-def loss(self:SASRec, batch:dict) -> torch.Tensor:
-    "Cross-entropy (or BCE) of a `CausalBatcher`, `WindowBatcher` or `EvalBatcher` batch."
-    if "inputs" not in batch and "history" in batch:  # evaluation rows: the loss of their target (seed 003's validation loss)
+def loss(self:SASRec, batch:Batch) -> torch.Tensor:
+    "Cross-entropy (or BCE) of a `CausalBatch`, a `WindowBatch` or an `EvalBatch` (a plain dict: the model's training kind)."
+    kind = type(batch) if isinstance(batch, Batch) else (WindowBatch if self.flatten else CausalBatch)
+    if issubclass(kind, EvalBatch):  # evaluation rows: the loss of their target (seed 003's validation loss)
         seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
         r = self.representation(seq, batch.get("users"))
         return chunked_cross_entropy(r if self.flatten else r[:, -1], self.output_table(), batch["target"], chunk_size=self.ce_chunk)
+    if not issubclass(kind, (CausalBatch, WindowBatch)):
+        raise TypeError(f"SASRec trains on CausalBatch or WindowBatch batches (and scores EvalBatch ones), got a {kind.__name__}")
     x, y, users = batch["inputs"], batch["targets"], batch.get("users")
-    if y.ndim == 1:  # windows: one target per row
+    if issubclass(kind, WindowBatch):  # windows: one target per row
         if self.loss_type == "bce": raise ValueError("loss='bce' trains on CausalBatcher batches (with negatives), not windows")
         r = self.representation(_fit_len(x, self.max_len) if self.flatten else x, users)
         r, y = (r if self.flatten else r[:, -1]), y
