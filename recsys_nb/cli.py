@@ -48,10 +48,15 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/40_cli.ipynb #86cf2f0e
+# the library's errors name its Python arguments; on the command line they are flags
+_FLAGS = (("and download=False", "and --no-download was given"), ("pass data_dir= /", "pass --data-dir or"),
+          ("pass data_dir=", "pass --data-dir"), ("pass resume=True", "use --resume"), ("choose another out_dir", "choose another --out"))
+
 def _fail(command:str|None, e:BaseException) -> int:
     "Print one line for an error and return the exit code 2 (the traceback only with RECSYS_NB_DEBUG=1)."
     if os.environ.get("RECSYS_NB_DEBUG"): raise e
     msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    for api, flag in _FLAGS: msg = msg.replace(api, flag)
     if isinstance(e, ImportError) and e.name:
         msg = f"this needs the package {e.name!r}, which is not installed: pip install {e.name}"
     elif not isinstance(e, (ValueError, OSError, RuntimeError, KeyError, ImportError)):

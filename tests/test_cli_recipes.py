@@ -61,10 +61,12 @@ def test_resume_with_its_own_recipe(run_a, tmp_path):
     (["-o", "model.dmodel=32"], "its model section takes d_model"),
     (["--config", "nowhere.toml"], "recipe file 'nowhere.toml' does not exist"),
     (["--dataset", "ml-7m"], "unknown dataset 'ml-7m'"),
+    (["--dataset", "ml-1m", "--no-download", "--data-dir", "nowhere"], "or pass --data-dir"),
 ])
 def test_bad_options_one_line(tmp_path, args, message):
     p = cli("train", "--model", "sasrec", "--out", tmp_path/"x", "--quiet", *args, check=False)
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr
+    assert "data_dir=" not in p.stderr and "resume=True" not in p.stderr, p.stderr   # flags, not Python arguments
     assert not (tmp_path/"x").exists()
 
 def test_recommend_unknown_user(run_a):
