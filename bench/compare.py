@@ -286,8 +286,8 @@ def run_recbole(a, name:str) -> dict:
     from recbole.data import create_dataset, data_preparation
     from recbole.utils import get_model, get_trainer, init_logger, init_seed
 
+    from recsys_nb.data.batchers import EvalBatcher
     from recsys_nb.data.histories import padded_histories
-from recsys_nb.data.batchers import EvalBatcher
     from recsys_nb.evaluate import evaluate
     model_name = {"recbole-sasrec": "SASRec", "recbole-bert4rec": "BERT4Rec"}[name]
     split = _loo_split(a)

@@ -22,7 +22,7 @@ DRIVER = textwrap.dedent('''
     from recsys_nb.data.interactions import Interactions
     from recsys_nb.data.split import leave_one_out
     from recsys_nb.data.batchers import EvalBatcher
-from recsys_nb.data.causal import CausalBatcher
+    from recsys_nb.data.causal import CausalBatcher
     from recsys_nb.trainers import Trainer
 
     out, epochs, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "resume"
