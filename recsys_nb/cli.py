@@ -99,11 +99,12 @@ def version(args) -> int:
     print(f"devices   {', '.join(available_devices())}")
     return 0
 
-# %% ../nbs/40_cli.ipynb #adef8c4d
+# %% ../nbs/40_cli.ipynb #a7e26b2a
 def _print_json(obj):
     import json
     print(json.dumps(obj, indent=2, default=lambda o: o.item() if hasattr(o, "item") else str(o)))
 
+# %% ../nbs/40_cli.ipynb #f581c804
 def _positive_int(text:str) -> int:
     "argparse type: an integer >= 1."
     try: v = int(text)
@@ -111,6 +112,7 @@ def _positive_int(text:str) -> int:
     if v < 1: raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
     return v
 
+# %% ../nbs/40_cli.ipynb #f0e15072
 def _data_args(p):
     sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     def ds(sp):
@@ -126,6 +128,7 @@ def _data_args(p):
     sp.add_argument("name", help="ml-100k, ml-1m, ml-20m, ml-25m or ml-latest-small")
     sp.add_argument("--data-dir", default=None, help="where to put it (default: $RECSYS_NB_DATA, else the cache)")
 
+# %% ../nbs/40_cli.ipynb #fd29e01b
 @subcommand("data", "Download MovieLens, print dataset statistics and split leakage audits", _data_args)
 def data(args) -> int:
     "The `recsys-nb data` commands."
@@ -234,7 +237,7 @@ def _check_resume(args, out:Path):
                                + ". Drop those options to resume, or train a new run with another --out")
     return stored
 
-# %% ../nbs/40_cli.ipynb #5fa20dbd
+# %% ../nbs/40_cli.ipynb #7538b239
 @subcommand("train", "Train a model, evaluate it with full ranking and print its metrics beside MostPop's", _train_args)
 def train(args) -> int:
     "The `recsys-nb train` command (also under `torchrun`: rank 0 prints and writes the run folder)."
@@ -250,6 +253,7 @@ def train(args) -> int:
             import torch.distributed as dist
             dist.destroy_process_group()
 
+# %% ../nbs/40_cli.ipynb #22fe51b4
 def _train(args) -> int:
     from recsys_nb.experiment import run, run_folds
     if args.resume: r = _check_resume(args, Path(args.out or "."))
@@ -268,6 +272,7 @@ def _train(args) -> int:
     print(f"\nrun folder: {out}  ({res['seconds']:.0f} s)")
     return 0
 
+# %% ../nbs/40_cli.ipynb #07fa921c
 def _print_folds(r, summary:dict) -> int:
     mean = summary["test"]
     print(f"\n{r.name} on ml-100k, official folds (test):")

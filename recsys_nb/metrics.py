@@ -26,11 +26,12 @@ if TYPE_CHECKING:
 __all__ = ['EXTRA_METRICS', 'target_ranks', 'rank_metrics', 'ranking_metrics', 'sampled_ranking_metrics', 'multi_target_metrics',
            'auc', 'rmse', 'mae', 'MetricAccumulator', 'rating_metrics', 'implicit_metrics']
 
-# %% ../nbs/10_metrics.ipynb #ffcaf787
+# %% ../nbs/10_metrics.ipynb #d470883a
 def _fdtype(device:torch.device) -> torch.dtype:
     "float64 for per-row metric values, except on MPS which has none."
     return torch.float32 if device.type == "mps" else torch.float64
 
+# %% ../nbs/10_metrics.ipynb #b52e13f1
 def _check_ks(ks) -> tuple[int, ...]:
     "The cut-offs `ks` as a tuple of distinct positive ints, in the order given."
     if isinstance(ks, numbers.Integral): ks = (ks,)
@@ -42,6 +43,7 @@ def _check_ks(ks) -> tuple[int, ...]:
             raise ValueError(f"every cut-off in ks must be a positive int, got {k!r} in {ks!r}")
     return tuple(dict.fromkeys(int(k) for k in ks))
 
+# %% ../nbs/10_metrics.ipynb #4ff369fb
 def _check_scores(scores, name:str="scores", ndim:int=2) -> torch.Tensor:
     "`scores` as a real-valued tensor with `ndim` dimensions."
     if not isinstance(scores, torch.Tensor): raise TypeError(f"{name} must be a torch.Tensor, got {type(scores).__name__}")
@@ -49,6 +51,7 @@ def _check_scores(scores, name:str="scores", ndim:int=2) -> torch.Tensor:
     if scores.dtype == torch.bool or scores.is_complex(): raise ValueError(f"{name} must be real numbers, got dtype {scores.dtype}")
     return scores
 
+# %% ../nbs/10_metrics.ipynb #e3bf88bb
 def _check_mask(mask, scores:torch.Tensor, name:str) -> torch.Tensor|None:
     "`mask` as a bool tensor shaped like `scores` on its device (`None` stays `None`)."
     if mask is None: return None
@@ -58,6 +61,7 @@ def _check_mask(mask, scores:torch.Tensor, name:str) -> torch.Tensor|None:
     if mask.dtype != torch.bool: raise ValueError(f"{name} must be a bool tensor, got dtype {mask.dtype}")
     return mask.to(scores.device)
 
+# %% ../nbs/10_metrics.ipynb #43dbeb70
 def _check_relevance(relevance, scores:torch.Tensor) -> torch.Tensor:
     "`relevance` (bool or 0/1 numbers) as a bool tensor shaped like `scores`."
     if not isinstance(relevance, torch.Tensor): raise TypeError(f"relevance must be a torch.Tensor, got {type(relevance).__name__}")
@@ -70,6 +74,7 @@ def _check_relevance(relevance, scores:torch.Tensor) -> torch.Tensor:
         raise ValueError(f"relevance must be bool or 0/1, got other values in {int(bad.sum())} row(s), e.g. row {int(bad.nonzero()[0])}")
     return relevance != 0
 
+# %% ../nbs/10_metrics.ipynb #f6b0097d
 def _check_nan(scores:torch.Tensor, exclude:torch.Tensor|None=None, name:str="scores"):
     "Refuse NaN among the scores that are ranked."
     if not scores.is_floating_point() or not scores.sum().isnan(): return   # fast path: a NaN makes the sum NaN
@@ -80,6 +85,7 @@ def _check_nan(scores:torch.Tensor, exclude:torch.Tensor|None=None, name:str="sc
         raise ValueError(f"{name} has NaN in {int(rows.sum())} row(s) (first: row {int(rows.nonzero()[0])}); "
                          "NaN cannot be ranked — fix the model or exclude those columns")
 
+# %% ../nbs/10_metrics.ipynb #ebc24d12
 def _check_disjoint(relevance:torch.Tensor, exclude:torch.Tensor|None, what:str="relevant items"):
     "Refuse rows where an item to be ranked is also excluded from the ranking."
     if exclude is None: return
@@ -170,7 +176,7 @@ def sampled_ranking_metrics(pos_scores:torch.Tensor, # (B,) score of each row's 
     if not len(ranks): raise ValueError("no rows: nothing to average (use per_row=True for empty batches)")
     return _means(res)
 
-# %% ../nbs/10_metrics.ipynb #2cf4869a
+# %% ../nbs/10_metrics.ipynb #2d89d8b4
 def _top_relevance(scores:torch.Tensor, relevance:torch.Tensor, exclude:torch.Tensor|None, k:int) -> torch.Tensor:
     "(B, k) relevance of each row's top k in ranking order; among equal scores non-relevant items come first."
     s = scores if scores.is_floating_point() else scores.double()
@@ -190,6 +196,7 @@ def _top_relevance(scores:torch.Tensor, relevance:torch.Tensor, exclude:torch.Te
     g_neg = eq.sum(1, keepdim=True, dtype=torch.int32) - g_pos
     return torch.where(j >= 0, (j >= g_neg) & (j < g_neg + g_pos), r)
 
+# %% ../nbs/10_metrics.ipynb #e1b0b3d9
 def multi_target_metrics(scores:torch.Tensor, # (B, N) scores, higher is better
                          relevance:torch.Tensor, # (B, N) bool or 0/1: the relevant columns of each row
                          ks:Iterable[int]|int=(10,), # Cut-offs
@@ -361,11 +368,12 @@ def all_reduce(self, group=None, # A `torch.distributed` process group (None: th
     self.n, self.n_skipped = int(vec[2 * K]), int(vec[2 * K + 1])
     return self
 
-# %% ../nbs/10_metrics.ipynb #5d5d6562
+# %% ../nbs/10_metrics.ipynb #3c742434
 def _model_device(model:nn.Module) -> torch.device:
     "The device of the model's first parameter or buffer (CPU when it has none; MostPop has buffers only)."
     return next((t.device for t in (*model.parameters(), *model.buffers())), torch.device("cpu"))
 
+# %% ../nbs/10_metrics.ipynb #b6cc5ad6
 @torch.no_grad()
 def rating_metrics(model:nn.Module, # Has `predict(users, items)`
                    df:pd.DataFrame, # Rows with dense `user`, `item` and `rating`
@@ -381,6 +389,7 @@ def rating_metrics(model:nn.Module, # Has `predict(users, items)`
     r = torch.from_numpy(df["rating"].to_numpy().astype(np.float32))
     return {"RMSE": rmse(pred, r), "MAE": mae(pred, r), "n": len(df)}
 
+# %% ../nbs/10_metrics.ipynb #dd9b0e10
 @torch.no_grad()
 def implicit_metrics(model:nn.Module, # Has `score(batch)`
                      split:Split, # Training rows and held-out rows

@@ -529,7 +529,7 @@ def overfit_batch(model:nn.Module, batch:dict, steps:int=100, lr:float=1e-2) -> 
         opt.zero_grad(); loss = model.loss(batch); loss.backward(); opt.step(); losses.append(loss.item())
     return losses
 
-# %% ../nbs/30_trainers.ipynb #031bd9b1
+# %% ../nbs/30_trainers.ipynb #fcec7dae
 def _hogwild_worker(rank:int, model:nn.Module, data, cfg:dict, q):
     "One Hogwild worker: trains `model` (shared memory) on its own batches and reports each epoch's mean loss."
     try:
@@ -551,10 +551,12 @@ def _hogwild_worker(rank:int, model:nn.Module, data, cfg:dict, q):
     except BaseException:
         q.put(("error", rank, traceback.format_exc(), None, None))
 
+# %% ../nbs/30_trainers.ipynb #b00a70f2
 def _shards(n:int, n_workers:int, seed:int) -> list[np.ndarray]:
     "A random partition of `range(n)` into `n_workers` near-equal shards."
     return np.array_split(np.random.default_rng(seed).permutation(n), n_workers)
 
+# %% ../nbs/30_trainers.ipynb #32d92e18
 def fit_hogwild(model:nn.Module, # An `MF` or `BPR` (its parameters are moved to shared memory)
                 data, # A `Split` (its training rows) or an `Interactions` (all rows)
                 n_workers:int=2, # Worker processes, one shard each

@@ -115,7 +115,7 @@ class BucketCausalBatcher(CausalBatcher):
             pos = slice(s, min(s + self.batch_size, self.n_rows))
             yield self.batch_type(self._batch(rows[pos], pos, state, g, rng))
 
-# %% ../../nbs/08_data.causal.ipynb #ff2d2527
+# %% ../../nbs/08_data.causal.ipynb #2bf3820b
 def window_counts(lengths, # Items per user
                   window:int, # Input items per window
                   stride:int=1, # Step between window starts
@@ -126,6 +126,7 @@ def window_counts(lengths, # Items per user
     n = n + pad_first * (n > 0)
     return np.where(n >= window + 1, (n - window - 1) // stride + 1, 0)
 
+# %% ../../nbs/08_data.causal.ipynb #f553f0ec
 def _windows(users:np.ndarray, n_users:int, window:int, stride:int, pad_first:int):
     "Flat layout with `pad_first` zeros before each user's items, and every window's start and user."
     if not isinstance(window, (int, np.integer)) or window < 1: raise ValueError(f"window must be a positive integer, got {window!r}")
@@ -141,10 +142,12 @@ def _windows(users:np.ndarray, n_users:int, window:int, stride:int, pad_first:in
     starts = np.repeat(block_start, nw) + (np.arange(nw.sum()) - np.repeat(np.cumsum(nw) - nw, nw)) * stride
     return int(block.sum()), flat_pos, starts, win_users
 
+# %% ../../nbs/08_data.causal.ipynb #8856fab1
 class WindowBatch(Batch):
     "Sliding windows: `inputs` (B, window), one `targets` (B,) each, `users` (B,); optionally ratings."
     fields = ("inputs", "targets")
 
+# %% ../../nbs/08_data.causal.ipynb #99c0a817
 class WindowBatcher(Batcher):
     "Seed 003's batches: `users`, `inputs` (B, window), `targets` (B,), and `ratings`/`target_ratings` when given."
     batch_type = WindowBatch

@@ -14,17 +14,19 @@ from .histories import _check_sorted, history_chunks, pad_ranges, padded_histori
 # %% auto #0
 __all__ = ['ClozeBatch', 'ClozeBatcher', 'LastItemClozeBatcher', 'PrefixClozeBatcher']
 
-# %% ../../nbs/08_data.cloze.ipynb #360f3b71
+# %% ../../nbs/08_data.cloze.ipynb #d90c2ed9
 def _check_masking(mask_prob:float, random_prob:float, keep_prob:float):
     "A `ValueError` unless the cloze masking shares are valid."
     if not 0 < mask_prob <= 1: raise ValueError(f"mask_prob must be in (0, 1], got {mask_prob}")
     if not (0 <= random_prob and 0 <= keep_prob and random_prob + keep_prob <= 1):
         raise ValueError(f"random_prob and keep_prob must be >= 0 and sum to at most 1, got {random_prob}, {keep_prob}")
 
+# %% ../../nbs/08_data.cloze.ipynb #0231bec8
 class ClozeBatch(Batch):
     "Cloze rows: `tokens` (B, L) with some items masked, `labels` (B, L) holding them (0 elsewhere), `users` (B,)."
     fields = ("tokens", "labels")
 
+# %% ../../nbs/08_data.cloze.ipynb #d9204772
 class ClozeBatcher(Batcher):
     "BERT4Rec training batches: `users`, `tokens` (masked histories) and `labels` (originals at masked positions, else 0)."
     batch_type = ClozeBatch
@@ -68,7 +70,7 @@ class ClozeBatcher(Batcher):
         tokens = torch.where(to_mask, self.mask_token, torch.where(to_rand, rand_items, s))
         return {"users": self.users[rows], "tokens": tokens, "labels": torch.where(chosen, s, 0)}
 
-# %% ../../nbs/08_data.cloze.ipynb #472a6cc8
+# %% ../../nbs/08_data.cloze.ipynb #2ee4c632
 def _check_rows(last_prob:float, crop_prob:float, copies:int):
     "A `ValueError` unless the row options of the cloze batchers are valid."
     if not 0 <= last_prob <= 1: raise ValueError(f"last_prob must be in [0, 1], got {last_prob}")
@@ -76,6 +78,7 @@ def _check_rows(last_prob:float, crop_prob:float, copies:int):
     if isinstance(copies, bool) or not isinstance(copies, (int, np.integer)) or copies < 1:
         raise ValueError(f"copies must be a positive integer, got {copies!r}")
 
+# %% ../../nbs/08_data.cloze.ipynb #e05e91c2
 class LastItemClozeBatcher(ClozeBatcher):
     "Cloze batches over (optionally cropped) windows of the histories; a share `last_prob` of rows masks only its last item."
     def __init__(self, seqs, n_items:int, users=None, mask_prob:float=0.15,

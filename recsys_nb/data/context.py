@@ -105,11 +105,12 @@ def item_genre_table(items:pd.DataFrame|None, # Indexed by dense item id 1..n_it
     out[torch.from_numpy(item[keep]), torch.from_numpy(rank[keep])] = torch.from_numpy(gid[keep])
     return out, enc
 
-# %% ../../nbs/09_data.context.ipynb #50f94db3
+# %% ../../nbs/09_data.context.ipynb #99f5bbaa
 class ContextBatch(Batch):
     "BST rows: `history` (B, L) before each `target` (B,), `users` (B,), with `user_feats` and `target_genres` when known."
     fields = ("history", "target")
 
+# %% ../../nbs/09_data.context.ipynb #6868d57a
 class BSTBatcher(Batcher):
     "BST rows: `users`, `history` (B, L), `target` (B,), `user_feats` (B, F), `target_genres` (B, G), `target_ratings`."
     batch_type = ContextBatch

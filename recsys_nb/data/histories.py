@@ -16,7 +16,7 @@ from .sampling import _check_range, _index_array
 # %% auto #0
 __all__ = ['pad_by_user', 'padded_histories', 'pad_ranges', 'histories_from_frame', 'history_chunks']
 
-# %% ../../nbs/06_data.histories.ipynb #5c137df5
+# %% ../../nbs/06_data.histories.ipynb #726b852c
 def _check_sorted(users:np.ndarray, name:str="users"):
     "Raise a `ValueError` naming the first row where `users` decreases."
     if len(users) > 1:
@@ -24,10 +24,12 @@ def _check_sorted(users:np.ndarray, name:str="users"):
         if len(d): raise ValueError(f"{name} must be sorted by user, then time: row {d[0] + 1} has user {users[d[0] + 1]} "
                                     f"after user {users[d[0]]} (sort the interactions by user and timestamp first)")
 
+# %% ../../nbs/06_data.histories.ipynb #53724d08
 def _in_range(a:np.ndarray, lo:int, hi:int, name:str):
     "`_check_range` with a fast path: two reductions when every value is in range."
     if a.size and (a.min() < lo or a.max() > hi): _check_range(a, lo, hi, name)
 
+# %% ../../nbs/06_data.histories.ipynb #0c961f3b
 def _layout(users:np.ndarray, n_users:int, max_len:int) -> tuple[np.ndarray, np.ndarray]:
     "Source rows and flat destinations of each user's last `max_len` rows in a left-padded `(n_users, max_len)` layout."
     lens = np.diff(np.searchsorted(users, np.arange(n_users + 1)))     # rows per user (users are sorted)
@@ -38,6 +40,7 @@ def _layout(users:np.ndarray, n_users:int, max_len:int) -> tuple[np.ndarray, np.
     dst = k + np.repeat(np.arange(n_users) * max_len + max_len - c - k0, c)   # to row u, column max_len - c[u] + j
     return src, dst
 
+# %% ../../nbs/06_data.histories.ipynb #23799384
 def pad_by_user(users, # Dense user id of each interaction, sorted by user then time
                 values, # One value per interaction (item ids, ratings, timestamps, ...)
                 n_users:int, # Number of users (rows of the result)
@@ -56,6 +59,7 @@ def pad_by_user(users, # Dense user id of each interaction, sorted by user then 
     out.reshape(-1)[dst] = values if len(src) == len(values) else values[src]   # every row kept: no gather
     return torch.from_numpy(out)
 
+# %% ../../nbs/06_data.histories.ipynb #93c98f0e
 def padded_histories(users, # Dense user id of each interaction, sorted by user then time
                      items, # Dense item id (1..n_items) of each interaction
                      n_users:int, # Number of users

@@ -168,7 +168,7 @@ def _reindex_meta(meta:pd.DataFrame|None, # Metadata with a key column of raw id
     out.index = pd.RangeIndex(start, start + len(raw_ids))
     return out, int((~found).sum())
 
-# %% ../../nbs/03_data.interactions.ipynb #ec623672
+# %% ../../nbs/03_data.interactions.ipynb #ac3b5ce5
 def _factorize(s:pd.Series, what:str) -> tuple[np.ndarray, np.ndarray]:
     "Codes 0..n-1 in sorted raw-id order and the sorted raw ids."
     try: codes, uniq = pd.factorize(s, sort=True)
@@ -177,6 +177,7 @@ def _factorize(s:pd.Series, what:str) -> tuple[np.ndarray, np.ndarray]:
                          f"convert column {s.name!r} to one type") from None
     return codes.astype("int64"), np.asarray(uniq)
 
+# %% ../../nbs/03_data.interactions.ipynb #b01a78d9
 def _codes(s:pd.Series, what:str) -> tuple[np.ndarray, np.ndarray|None, int]:
     "(codes, raw id of each code or None when the codes are the raw ids, number of codes); codes sort like raw ids."
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" and len(s):
@@ -187,6 +188,7 @@ def _codes(s:pd.Series, what:str) -> tuple[np.ndarray, np.ndarray|None, int]:
     codes, uniq = _factorize(s, what)
     return codes, uniq, len(uniq)
 
+# %% ../../nbs/03_data.interactions.ipynb #fbdf858c
 def _sort_order(u:np.ndarray, ts:np.ndarray) -> np.ndarray|None:
     "Stable order by (user, timestamp), or None when the rows are in that order already."
     if len(ts) < 2: return None
@@ -197,6 +199,7 @@ def _sort_order(u:np.ndarray, ts:np.ndarray) -> np.ndarray|None:
     if (int(u.max()) + 1) * span < 2**62: return np.argsort(u * span + (ts - t0), kind="stable")
     return np.lexsort((ts, u))
 
+# %% ../../nbs/03_data.interactions.ipynb #dbc1b4fd
 def _segment_order(u:np.ndarray, # User codes, non-decreasing (rows grouped by user)
                    ts:np.ndarray, # Timestamps
                    block:int=1 << 15, # Rows per sorted block (whole users; a longer user gets its own block)
@@ -219,6 +222,7 @@ def _segment_order(u:np.ndarray, # User codes, non-decreasing (rows grouped by u
         moved = True
     return o if moved else None
 
+# %% ../../nbs/03_data.interactions.ipynb #f7e80b1f
 def _ratings(s:pd.Series, where:Callable[[int],str]) -> np.ndarray:
     "Ratings as float32, or a ValueError naming the first one that is missing, not a finite number or negative."
     if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiu":   # plain numbers: checked in place, no float64 copy
@@ -231,6 +235,7 @@ def _ratings(s:pd.Series, where:Callable[[int],str]) -> np.ndarray:
         raise ValueError(f"{where(p)}: rating {_v(s.iloc[p])} is negative; expected ratings >= 0")
     return r.astype("float32", copy=False)
 
+# %% ../../nbs/03_data.interactions.ipynb #21bbc994
 def _dense(c:np.ndarray, used:np.ndarray, n:int, first:int) -> np.ndarray:
     "Dense ids `first, first+1, ...` of codes `c`, numbered in the order of the codes `used` (sorted)."
     if int(used[-1]) - int(used[0]) + 1 == len(used):                     # no gaps: a shift, done in place
@@ -240,6 +245,7 @@ def _dense(c:np.ndarray, used:np.ndarray, n:int, first:int) -> np.ndarray:
     m = np.full(n, -1, "int64"); m[used] = np.arange(first, first + len(used))
     return _take(m, c)
 
+# %% ../../nbs/03_data.interactions.ipynb #4521fece
 def _build(df:pd.DataFrame, user_col:str, item_col:str, rating_col:str|None, time_col:str|None,
            min_rating:float|None, duplicates:str, min_user_count:int, min_item_count:int,
            where:Callable[[int],str]=_row, source:str="the frame") -> tuple[pd.DataFrame, dict, np.ndarray, np.ndarray]:
@@ -391,13 +397,14 @@ def from_ratings(cls:Interactions,
     kw.update(kwargs)
     return _from_frame(cls, data.ratings, source=f"ratings of {kw['name'] or 'RatingsData'!r}", **kw)
 
-# %% ../../nbs/03_data.interactions.ipynb #f5e309e9
+# %% ../../nbs/03_data.interactions.ipynb #78b0a400
 def _lookup_index(self, which):
     attr = "_uidx" if which == "user" else "_iidx"
     if getattr(self, attr, None) is None:
         setattr(self, attr, pd.Index(self.user_ids if which == "user" else self.item_ids))
     return getattr(self, attr)
 
+# %% ../../nbs/03_data.interactions.ipynb #c3eefd8e
 def _encode(self, raw, which):
     a = np.asarray(raw)
     idx = _lookup_index(self, which)
@@ -409,6 +416,7 @@ def _encode(self, raw, which):
                        f"({len(bad)} of {len(flat)}) not in {self.name or 'this log'}")
     return (loc.astype("int64") + (1 if which == "item" else 0)).reshape(a.shape)
 
+# %% ../../nbs/03_data.interactions.ipynb #f6f9b756
 def _decode(self, dense, which):
     a = np.asarray(dense)
     if a.size and not np.issubdtype(a.dtype, np.integer):
@@ -421,18 +429,25 @@ def _decode(self, dense, which):
     ids = self.user_ids if which == "user" else self.item_ids
     return ids[a.astype("int64") - lo]
 
+# %% ../../nbs/03_data.interactions.ipynb #b3f19918
 @patch
 def encode_users(self:Interactions, raw) -> np.ndarray:
     "Dense user ids (0..n_users-1) of raw user ids; KeyError naming unknown ones."
     return _encode(self, raw, "user")
+
+# %% ../../nbs/03_data.interactions.ipynb #2e8fcc2e
 @patch
 def encode_items(self:Interactions, raw) -> np.ndarray:
     "Dense item ids (1..n_items) of raw item ids; KeyError naming unknown ones."
     return _encode(self, raw, "item")
+
+# %% ../../nbs/03_data.interactions.ipynb #16da6f19
 @patch
 def decode_users(self:Interactions, dense) -> np.ndarray:
     "Raw user ids of dense user ids."
     return _decode(self, dense, "user")
+
+# %% ../../nbs/03_data.interactions.ipynb #6e225085
 @patch
 def decode_items(self:Interactions, dense) -> np.ndarray:
     "Raw item ids of dense item ids (1..n_items)."
@@ -458,7 +473,7 @@ def stats(self:Interactions) -> dict:
     out["time_span_days"] = (out["time_max"] - out["time_min"]) / 86400 if has_t else None
     return out
 
-# %% ../../nbs/03_data.interactions.ipynb #fd2c6909
+# %% ../../nbs/03_data.interactions.ipynb #748ffb95
 _SEPS = ("::", "\t", ",", ";", "|")
 
 def _sniff_sep(path:Path, encoding:str) -> str:
@@ -472,6 +487,7 @@ def _sniff_sep(path:Path, encoding:str) -> str:
                          f"'user,item,rating,timestamp' (pass sep= to choose one)")
     return best
 
+# %% ../../nbs/03_data.interactions.ipynb #f51ae84f
 def _read_table(path:Path, sep:str|None, names:list[str]|None, encoding:str) -> tuple[pd.DataFrame, np.ndarray, str]:
     "Read a CSV/Parquet file: (frame, file line of each row, description of a row's place)."
     if path.suffix.lower() in (".parquet", ".pq"):
@@ -504,6 +520,7 @@ def _read_table(path:Path, sep:str|None, names:list[str]|None, encoding:str) -> 
     if blank.any(): df, lines = df[~blank].reset_index(drop=True), lines[~blank]
     return df, lines, "line"
 
+# %% ../../nbs/03_data.interactions.ipynb #d1de7529
 def _first_long_line(path, sep, encoding, names) -> str:
     "'line N' for the first line with more fields than the first line (or `names`), read only on error."
     with open(path, encoding=encoding, errors="replace") as f:
@@ -515,6 +532,7 @@ def _first_long_line(path, sep, encoding, names) -> str:
             elif m > n: return f"line {k}"
     return "a line"
 
+# %% ../../nbs/03_data.interactions.ipynb #c4b9b6b7
 def _read_double_colon(path, kw, names):
     "Read a '::'-separated file: fast C engine on ':' when no value holds a ':', else the regex engine."
     slow = lambda: pd.read_csv(path, **{**kw, "sep": "::", "engine": "python"})
@@ -531,6 +549,7 @@ def _read_double_colon(path, kw, names):
     else: df.columns = list(names)
     return df
 
+# %% ../../nbs/03_data.interactions.ipynb #657289eb
 @patch(cls_method=True)
 def from_file(cls:Interactions,
               path:str|Path, # CSV (or TSV, ...) with a header, or Parquet (.parquet/.pq)

@@ -96,18 +96,21 @@ MOVIELENS:dict[str, MovieLensSpec] = {s.name: s for s in [
     MovieLensSpec("ml-latest-small", "31a303aabbc519bd33d025e44d6c2570", 978_202, "ml-latest-small", "csv", 100_836, stable=False),
 ]}
 
-# %% ../../nbs/01_data.movielens.ipynb #ab3428d8
+# %% ../../nbs/01_data.movielens.ipynb #310d7825
 class DataFormatError(ValueError):
     "A data file that does not have the expected format; the message names the file, the line and what was expected."
 
+# %% ../../nbs/01_data.movielens.ipynb #abfa7ecd
 def _format_error(label:str, line:int|None, msg:str) -> DataFormatError:
     return DataFormatError(f"{label}{'' if line is None else f', line {line}'}: {msg}")
 
+# %% ../../nbs/01_data.movielens.ipynb #5ea8e075
 def _unsafe_member(name:str) -> bool:
     "Whether a zip member name is absolute or climbs out of its folder."
     n = name.replace("\\", "/")
     return n.startswith("/") or bool(re.match(r"[A-Za-z]:", n)) or ".." in PurePosixPath(n).parts
 
+# %% ../../nbs/01_data.movielens.ipynb #07df72b9
 def _check_members(zf:zipfile.ZipFile, path) -> None:
     for n in zf.namelist():
         if _unsafe_member(n):
@@ -116,6 +119,7 @@ def _check_members(zf:zipfile.ZipFile, path) -> None:
 
 _MARKERS = {"u.data": "ml-100k", "ratings.dat": "ml-1m", "ratings.csv": "csv"}
 
+# %% ../../nbs/01_data.movielens.ipynb #76754d99
 class _Source:
     "The files of one dataset: an extracted folder, or a zip archive whose members sit under one folder."
     def __init__(self, path):
@@ -374,15 +378,17 @@ def extract_zip(path:str|Path, # The zip archive
         zf.extractall(dest)
     return dest
 
-# %% ../../nbs/01_data.movielens.ipynb #cd52993b
+# %% ../../nbs/01_data.movielens.ipynb #4de52d40
 class DownloadError(RuntimeError):
     "A download that failed; nothing was kept."
 
+# %% ../../nbs/01_data.movielens.ipynb #ef5e4960
 class ChecksumError(ValueError):
     "A downloaded file whose checksum is not the expected one; the file was deleted."
     def __init__(self, msg:str, expected:str="", actual:str=""):
         super().__init__(msg); self.expected, self.actual = expected, actual
 
+# %% ../../nbs/01_data.movielens.ipynb #794a2572
 def download_url(url:str, # http(s):// or file:// URL
                  dest:str|Path, # Where the verified file ends up
                  md5:str|None=None, # Expected MD5 hex digest; `None` skips the check
@@ -422,17 +428,19 @@ def download_url(url:str, # http(s):// or file:// URL
     os.replace(part, dest)
     return dest
 
-# %% ../../nbs/01_data.movielens.ipynb #94cdb0ed
+# %% ../../nbs/01_data.movielens.ipynb #4c452e00
 def _spec(name:str) -> MovieLensSpec:
     if name not in MOVIELENS:
         raise ValueError(f"Unknown MovieLens dataset {name!r}: expected one of {', '.join(MOVIELENS)}")
     return MOVIELENS[name]
 
+# %% ../../nbs/01_data.movielens.ipynb #f8b1a485
 def _where_to_put(spec:MovieLensSpec, root:Path, url:str) -> str:
     marker = next(m for m, f in _MARKERS.items() if f == spec.format)
     return (f"Download {url} and put it at {root/spec.filename} (or extract it so that {root/spec.name/marker} "
             f"exists), or pass data_dir= / set $RECSYS_NB_DATA to a folder that holds it")
 
+# %% ../../nbs/01_data.movielens.ipynb #0ed2dd79
 def load_movielens(name:str, # "ml-100k", "ml-1m", "ml-20m", "ml-25m" or "ml-latest-small"
                    data_dir:str|Path|None=None, # Folder holding `<name>/` or `<name>.zip`; default `recsys_nb.core.data_dir()`
                    download:bool=True, # Download the archive when `data_dir` does not have it

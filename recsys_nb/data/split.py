@@ -22,7 +22,7 @@ from .movielens import _RATING_COLS, _read_table, _Source, read_ml100k
 __all__ = ['Split', 'leave_one_out', 'holdout_users', 'random_per_user', 'temporal', 'leakage_audit', 'ml100k_folds',
            'implicit_view', 'implicit_holdout', 'make_split']
 
-# %% ../../nbs/04_data.split.ipynb #e354e3ff
+# %% ../../nbs/04_data.split.ipynb #4c7e95e6
 _KINDS = ("loo", "temporal", "holdout", "random-per-user")
 
 def _rows(df:pd.DataFrame, mask:np.ndarray) -> pd.DataFrame:
@@ -30,14 +30,17 @@ def _rows(df:pd.DataFrame, mask:np.ndarray) -> pd.DataFrame:
     if df.columns.has_duplicates or not all(isinstance(t, np.dtype) for t in df.dtypes): return df[mask]
     return pd.DataFrame({c: df[c].to_numpy()[mask] for c in df.columns}, index=df.index[mask], copy=False)
 
+# %% ../../nbs/04_data.split.ipynb #367a8ad7
 def _n_users_of(u:np.ndarray) -> int:
     "Number of distinct values in an array of dense user ids (a bincount: no hashing)."
     return int(np.count_nonzero(np.bincount(u))) if len(u) else 0
 
+# %% ../../nbs/04_data.split.ipynb #2035c585
 def _n_users(f:pd.DataFrame) -> int:
     "Number of distinct users in a frame."
     return _n_users_of(f["user"].to_numpy())
 
+# %% ../../nbs/04_data.split.ipynb #2932fe46
 class Split:
     "Train, validation and test rows of an `Interactions` log, with the protocol that made them."
     def __init__(self,
@@ -293,7 +296,7 @@ def leakage_audit(split:Split) -> dict:
                test_users_without_history=int(np.count_nonzero(np.bincount(tu[~has_hist], minlength=d.n_users))))
     return out
 
-# %% ../../nbs/04_data.split.ipynb #5ec7a8eb
+# %% ../../nbs/04_data.split.ipynb #84ab5781
 def _ml100k_source(data_dir) -> Path:
     "The ml-100k folder or zip under `data_dir` (or `data_dir` itself when it is one)."
     root = Path(data_dir).expanduser() if data_dir is not None else default_data_dir()
@@ -302,6 +305,7 @@ def _ml100k_source(data_dir) -> Path:
     raise FileNotFoundError(f"ml-100k not found in {root}: expected {root}/ml-100k/ (with u.data, u1.base ...) "
                             f"or {root}/ml-100k.zip; download it with load_movielens('ml-100k')")
 
+# %% ../../nbs/04_data.split.ipynb #a7f4ae5b
 def ml100k_folds(data_dir=None, # Folder holding ml-100k/ (or ml-100k.zip), or the ml-100k folder; default `core.data_dir()`
                  folds=(1, 2, 3, 4, 5), # Which of the official folds u1..u5
                  valid_frac:float=0.0, # Share of each base file moved to validation (random, seeded)

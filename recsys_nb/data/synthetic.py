@@ -90,7 +90,7 @@ def _titles(rng:np.random.Generator, years:np.ndarray) -> np.ndarray:
     part = np.where(idx >= space, " Part " + o((idx // space + 1).astype(str)), "")
     return o(_PRE)[k] + o(_ADJ)[r // nn] + " " + o(_NOUN)[r % nn] + o(_SUF)[k] + part + " (" + o(years.astype(str)) + ")"
 
-# %% ../../nbs/02_data.synthetic.ipynb #d5effde3
+# %% ../../nbs/02_data.synthetic.ipynb #c232e4ae
 _T0 = 874_724_710  # 1997-09-20, the day of the first ml-100k rating
 _STAR_SHARES = [0.0611, 0.1137, 0.2715, 0.3417]  # ml-100k's shares of 1, 2, 3 and 4 stars (5 stars: the rest)
 _OCCUPATIONS = {"student": .208, "other": .111, "educator": .101, "administrator": .084, "engineer": .071,
@@ -101,6 +101,7 @@ _OCCUPATIONS = {"student": .208, "other": .111, "educator": .101, "administrator
 def _check(ok:bool, msg:str):
     if not ok: raise ValueError(msg)
 
+# %% ../../nbs/02_data.synthetic.ipynb #285b0294
 def synthetic_movielens(n_users:int=943, # Number of users (raw ids 1..n_users)
                         n_items:int=1682, # Number of items (raw ids 1..n_items)
                         n_genres:int=18, # Number of genre clusters, 1 to 18 (one MovieLens genre each)

@@ -37,7 +37,7 @@ def init_weights(model:nn.Module, # Module whose weight matrices are re-initiali
     _reset_padding(model)
     return model
 
-# %% ../../nbs/25_models.bst.ipynb #fee0a3da
+# %% ../../nbs/25_models.bst.ipynb #dae20812
 def _split_tables(split, zip_prefix:int=1):
     "User feature ids and vocabulary sizes, genre lists and genre count of a split's `Interactions`."
     data = split.data
@@ -45,6 +45,7 @@ def _split_tables(split, zip_prefix:int=1):
     ig, genc = item_genre_table(data.items, data.n_items)
     return uf, [len(e) for e in uenc.values()], ig, len(genc.vocab)
 
+# %% ../../nbs/25_models.bst.ipynb #222b6437
 class BST(nn.Module):
     "Behaviour Sequence Transformer: causal encoder, mean pooling, user/genre context features, MLP over all items."
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)

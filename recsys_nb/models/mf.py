@@ -21,13 +21,14 @@ from .losses import BPR_LOSSES, bpr_loss
 # %% auto #0
 __all__ = ['MF', 'BPR']
 
-# %% ../../nbs/21_models.mf.ipynb #985a2efd
+# %% ../../nbs/21_models.mf.ipynb #48dd0635
 def _check_ids(t:torch.Tensor, hi:int, name:str, lo:int=0):
     "Raise a `ValueError` naming the first id of `t` outside `lo..hi`."
     if t.numel() and (t.min() < lo or t.max() > hi):
         bad = ((t < lo) | (t > hi)).flatten().nonzero()[0, 0]
         raise ValueError(f"{name} must be ids in {lo}..{hi}; got {int(t.flatten()[bad])} at position {int(bad)}")
 
+# %% ../../nbs/21_models.mf.ipynb #ecc644c8
 class MF(nn.Module):
     "Explicit matrix factorisation: rating = global mean + user bias + item bias + user factors · item factors."
     uses_ratings = True  # trained on ratings (BPR: on pairs)
@@ -78,7 +79,7 @@ def n_params(self:MF) -> int:
     "Number of parameters (frozen ones included)."
     return sum(p.numel() for p in self.parameters())
 
-# %% ../../nbs/21_models.mf.ipynb #b5bc33e6
+# %% ../../nbs/21_models.mf.ipynb #fbf5d29e
 @patch
 def forward(self:MF, users:torch.Tensor, items:torch.Tensor) -> torch.Tensor:
     "Raw predictions `μ + b_u + b_i + p_u·q_i`; `items` is `(B,)` or `(B, K)`."
@@ -88,6 +89,7 @@ def forward(self:MF, users:torch.Tensor, items:torch.Tensor) -> torch.Tensor:
     if self.biases: out = out + self.item_bias(items).squeeze(-1) + self.user_bias(users).view(-1, *[1] * (items.dim() - 1))
     return out
 
+# %% ../../nbs/21_models.mf.ipynb #67d26b07
 @patch
 def regularization(self:MF, users:torch.Tensor, items:torch.Tensor) -> torch.Tensor|float:
     "The L2 terms of a batch: `l2·mean(|p_u|² + |q_i|²) + l2_bias·mean(b_u² + b_i²)` (items of any shape)."
@@ -99,6 +101,7 @@ def regularization(self:MF, users:torch.Tensor, items:torch.Tensor) -> torch.Ten
         r = r + self.l2_bias * (self.user_bias(users).square().mean() + self.item_bias(items).square().sum() / len(users))
     return r
 
+# %% ../../nbs/21_models.mf.ipynb #6dedb0d4
 @patch
 def predict(self:MF,
              users, # (B,) dense user ids
@@ -113,6 +116,7 @@ def predict(self:MF,
     if self.rating_range is not None and not self.training: out = out.clamp(*self.rating_range)
     return out
 
+# %% ../../nbs/21_models.mf.ipynb #c654dc8d
 @patch
 def score(self:MF, batch:dict) -> torch.Tensor:
     "Scores of every item for the batch's `users`: `(B, n_items + 1)`, padding at `-inf`."
@@ -124,6 +128,7 @@ def score(self:MF, batch:dict) -> torch.Tensor:
     s[:, 0] = -math.inf
     return s
 
+# %% ../../nbs/21_models.mf.ipynb #31212a64
 @patch
 def loss(self:MF, batch:dict) -> torch.Tensor:
     "Mean squared error of the batch's ratings plus the L2 terms."

@@ -25,7 +25,7 @@ def attention_mask(padding:torch.Tensor, # (B, L) True at padding positions
     if causal: allowed = allowed & torch.ones(L, L, dtype=torch.bool, device=padding.device).tril()
     return allowed | torch.eye(L, dtype=torch.bool, device=padding.device)  # every query sees at least itself
 
-# %% ../../nbs/22_models.transformer.ipynb #6be42c50
+# %% ../../nbs/22_models.transformer.ipynb #ddb82ca7
 _MASKED_CUDA_BACKENDS = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]
 
 class MultiHeadAttention(nn.Module):
@@ -45,6 +45,7 @@ class MultiHeadAttention(nn.Module):
         else: y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         return self.out(y.transpose(1, 2).reshape(B, L, D))
 
+# %% ../../nbs/22_models.transformer.ipynb #24b598d6
 class TransformerBlock(nn.Module):
     "Self-attention and feed-forward sub-layers with residuals, pre- or post-norm."
     def __init__(self,
@@ -70,7 +71,7 @@ class TransformerBlock(nn.Module):
         x = self.norm1(x + self.drop(self.attn(x, mask)))
         return self.norm2(x + self.drop(self.ff(x)))
 
-# %% ../../nbs/22_models.transformer.ipynb #51ac66ae
+# %% ../../nbs/22_models.transformer.ipynb #9626a59c
 def sinusoidal_positions(n:int, d:int) -> torch.Tensor:
     "The fixed sine/cosine position table of 'Attention is all you need': (n, d)."
     pos = torch.arange(n, dtype=torch.float32)[:, None]
@@ -79,6 +80,7 @@ def sinusoidal_positions(n:int, d:int) -> torch.Tensor:
     pe[:, 0::2] = torch.sin(pos * div); pe[:, 1::2] = torch.cos(pos * div)[:, : d // 2]
     return pe
 
+# %% ../../nbs/22_models.transformer.ipynb #739a376d
 class SequenceEncoder(nn.Module):
     "Item + position embeddings and a stack of transformer blocks over left-padded item sequences."
     def __init__(self,
