@@ -10,12 +10,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import recsys_nb
 
-if TYPE_CHECKING:
-    from recsys_nb.experiment import Recipe
+from .experiment import Recipe  # the parser lists the experiment layer's models anyway
 
 # %% auto #0
 __all__ = ['DEMO_EPOCHS', 'subcommand', 'make_parser', 'main', 'version', 'data', 'recipe_from_args', 'train', 'evaluate_run',

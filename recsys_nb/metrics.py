@@ -8,19 +8,15 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import torch
 from fastcore.basics import patch_to
 from torch import nn
 
 from .data.sampling import SeenItems
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from .data.split import Split
+from .data.split import Split
 
 # %% auto #0
 __all__ = ['EXTRA_METRICS', 'target_ranks', 'rank_metrics', 'ranking_metrics', 'sampled_ranking_metrics', 'multi_target_metrics',
