@@ -17,7 +17,7 @@ from .experiment import Recipe  # the parser lists the experiment layer's models
 
 # %% auto #0
 __all__ = ['DEMO_EPOCHS', 'subcommand', 'make_parser', 'main', 'version', 'data', 'recipe_from_args', 'train', 'evaluate_run',
-           'recommend_cmd']
+           'recommend_cmd', 'tune_cmd']
 
 # %% ../nbs/40_cli.ipynb #fb628a36
 _COMMANDS: dict[str, tuple[Callable, Callable|None, str]] = {}
@@ -337,6 +337,42 @@ def recommend_cmd(args) -> int:
     else: recs = recommend_for_titles(res.model, res.data, args.titles, k=args.k)
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(recs.drop(columns=["item_idx"]).to_string(index=False))
+    return 0
+
+# %% ../nbs/40_cli.ipynb #82b68d7f
+def _tune_args(p):
+    _train_args(p)
+    p.add_argument("--trials", type=_positive_int, default=20, help="trials to add to the study (default: 20)")
+    p.add_argument("--timeout", type=float, default=None, help="stop starting trials after this many seconds")
+    p.add_argument("--storage", default=None, help="Optuna storage, e.g. sqlite:///tune.db, to keep and resume the study")
+    p.add_argument("--study", default=None, help="study name (default: <model>-<dataset>)")
+
+# %% ../nbs/40_cli.ipynb #e19950b8
+@subcommand("tune", "Search a model's hyperparameters on the validation split (Optuna); write the best recipe", _tune_args)
+def tune_cmd(args) -> int:
+    "The `recsys-nb tune` command."
+    from recsys_nb.experiment import Recipe, dataset_name, run
+    from recsys_nb.tune import tune
+    if args.resume: raise ValueError("tune continues a study through --storage; --resume is for train")
+    r = recipe_from_args(args)
+    out = Path(args.out or f"tune/{r.name}-{dataset_name(r.dataset)}-seed{r.seed}")
+    best, study = tune(r, trials=args.trials, timeout=args.timeout, storage=args.storage, study_name=args.study,
+                       data_dir=args.data_dir, download=not args.no_download, device=args.device, progress=not args.quiet)
+    out.mkdir(parents=True, exist_ok=True)
+    best.save(out/"best.toml")
+    study.trials_dataframe().to_csv(out/"trials.csv", index=False)
+    done = out/"best"
+    if (done/"recipe.toml").exists() and Recipe.load(done/"recipe.toml") == best:
+        import json
+        res = json.loads((done/"metrics.json").read_text())                        # the same best recipe: its test is known
+    else:
+        if done.exists(): done = out/f"best-{len(study.trials)}"                    # a new best: never overwrite the old one
+        res = run(best, out=done, device=args.device, data_dir=args.data_dir, download=not args.no_download,
+                  progress=not args.quiet, verbose=False).metrics
+    print(f"\n{len(study.trials)} trials; best valid NDCG@10 {study.best_value:.4f} with {study.best_params}")
+    print(f"test of the best recipe ({done}):")
+    _print_table({best.name: res["test"], **{k: v["test"] for k, v in res.get("baseline", {}).items()}}, res["protocol"]["ks"])
+    print(f"\nbest recipe: {out/'best.toml'}  (recsys-nb train --config {out/'best.toml'})")
     return 0
 
 # %% ../nbs/40_cli.ipynb #3840a007

@@ -328,12 +328,12 @@ def check_run_folder(out:str|Path, r:Recipe|None, resume:bool):
         if diffs: raise RunConflict(f"{out} holds another run; resuming it with this recipe would change " + "; ".join(diffs))
 
 # %% ../nbs/35_experiment.ipynb #46f98820
-def _extra_metrics(run:Run) -> dict:
+def _extra_metrics(run:Run, which=("valid", "test")) -> dict:
     "The model's own protocol (`eval.extra`, a key of `EXTRA_METRICS`) on valid and test."
     name = run.recipe.eval.get("extra") or ""
     if not name: return {}
     if name not in EXTRA_METRICS: raise ValueError(f"eval.extra={name!r}: use one of {', '.join(EXTRA_METRICS)}")
-    return {w: EXTRA_METRICS[name](run.model, run.split, w) for w in ("valid", "test") if len(getattr(run.split, w))}
+    return {w: EXTRA_METRICS[name](run.model, run.split, w) for w in which if len(getattr(run.split, w))}
 
 def _protocol(r:Recipe, split:Split) -> dict:
     return {"dataset": r.dataset, "split": r.split["kind"], "n_items": split.data.n_items, "n_test_rows": len(split.test)}
@@ -351,6 +351,8 @@ def run(recipe:Recipe, # What to train
         progress:bool=True, # Progress bars
         verbose:bool=True, # Print what is trained
         reseed:bool=True, # Seed every generator with the recipe's seed first (False: go on from the current state)
+        test:bool=True, # Evaluate on the test split (False: validation only, as a tuner trains)
+        on_epoch=None, # Called as `on_epoch(trainer, row)` after each epoch (see `Trainer`)
        ) -> Run:
     "Train and evaluate `recipe`; with `out`, write the run folder. Returns the `Run`."
     t0 = time.perf_counter()
@@ -366,14 +368,14 @@ def run(recipe:Recipe, # What to train
     batches = model.train_batches(split, seed=r.seed, **r.data) if has_params else None
     opts = {**r.trainer, "epochs": r.trainer["epochs"] if has_params else 0}
     if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = evals.get("valid")
-    tr = Trainer(model, batches, evals.get("valid"), evals.get("test"), ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
+    tr = Trainer(model, batches, evals.get("valid"), evals.get("test") if test else None, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
                  eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
                  progress=progress, config={"recipe": r.to_dict(), "split": getattr(split, "info", {}),
                                             "data_dir": None if data_dir is None else str(data_dir)}, **opts)
     tr.fit()
     m = tr.finish(protocol=_protocol(r, split))
-    for w, extra in _extra_metrics(res).items(): m[w] = {**m.get(w, {}), **extra}
-    if r.eval.get("baseline") and not isinstance(model, MostPop) and "test" in evals and tr.is_main:
+    for w, extra in _extra_metrics(res, ("valid", "test") if test else ("valid",)).items(): m[w] = {**m.get(w, {}), **extra}
+    if test and r.eval.get("baseline") and not isinstance(model, MostPop) and "test" in evals and tr.is_main:
         m["baseline"] = {"MostPop": {"test": evaluate(MostPop.from_split(split), evals["test"], ks=tr.ks).metrics}}
     m["seconds"] = time.perf_counter() - t0
     if out is not None and tr.is_main: (Path(out)/"metrics.json").write_text(json.dumps(m, indent=2, default=float))

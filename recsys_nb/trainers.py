@@ -13,7 +13,7 @@ import queue as _queue
 import random
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -303,8 +303,10 @@ class Trainer:
                  progress:bool=True, # Show tqdm progress bars
                  max_batches:int|None=None, # Stop each epoch after this many batches (smoke tests)
                  find_unused_parameters:bool=False, # DistributedDataParallel: allow parameters without gradients
+                 on_epoch:Callable|None=None, # Called as `on_epoch(trainer, row)` after each epoch (a tuner's report)
                 ):
         self.model, self.train_data, self.valid, self.test_data = model, train, valid, test
+        self.on_epoch = on_epoch
         self.epochs, self.ks, self.monitor, self.patience, self.eval_every = epochs, tuple(ks), monitor, patience, max(1, eval_every)
         self.exclude_seen, self.eval_chunk_size, self.valid_loss_data = exclude_seen, eval_chunk_size, valid_loss_data
         self.rank, self.world = init_distributed()
@@ -501,6 +503,7 @@ def fit(self) -> list[dict]:
             self._log(row)
             if self.best_epoch == e or (self.best_epoch is None and self.valid is None): self._save("best")
             self._save("last")
+            if self.on_epoch is not None: self.on_epoch(self, row)   # may raise to stop the run (a pruned trial)
             bar.update(); bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k in ("loss", f"valid_{self.monitor}", "valid_loss")})
     if self._tb is not None: self._tb.close()
     return self.history

@@ -110,6 +110,11 @@ class BERT4Rec(nn.Module):
         s[:, 0] = float("-inf")
         return s
 
+# %% ../../nbs/23_models.bert4rec.ipynb #c44858d2
+BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
+    "model.d_model": ("categorical", [32, 64, 128]), "model.n_layers": ("int", 1, 3), "model.dropout": ("float", 0.1, 0.5),
+    "data.mask_prob": ("float", 0.1, 0.4), "trainer.lr": ("log", 3e-4, 3e-3)}
+
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 @patch_to(BERT4Rec, cls_method=True)
 def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)

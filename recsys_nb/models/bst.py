@@ -158,3 +158,8 @@ class BST(nn.Module):
                   ) -> BSTBatcher:
         "BST training rows of `split`: `max_len` items of history before every training interaction."
         return BSTBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, **opts)
+
+# %% ../../nbs/25_models.bst.ipynb #7d3664b6
+BST.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
+    "model.d_model": ("categorical", [32, 64, 128]), "model.dropout": ("float", 0.0, 0.5), "model.mlp_dropout": ("float", 0.0, 0.5),
+    "model.hidden": ("categorical", [256, 512, 1024]), "trainer.lr": ("log", 3e-4, 3e-3)}

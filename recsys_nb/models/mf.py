@@ -198,6 +198,14 @@ class BPR(MF):
         self.loss_kind, self.n_neg = loss, n_neg
         self.user_bias.weight.requires_grad_(False)  # cancels in s(u, i) − s(u, j)
 
+# %% ../../nbs/21_models.mf.ipynb #246788b8
+MF.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
+    "model.n_factors": ("categorical", [32, 64, 128]), "model.l2": ("log", 1e-3, 1e-1), "model.dropout": ("float", 0.0, 0.3),
+    "trainer.lr": ("log", 1e-3, 1e-2), "trainer.weight_decay": ("log", 1e-5, 1e-3)}
+BPR.recipe_defaults["search"] = {
+    "model.n_factors": ("categorical", [32, 64, 128]), "model.l2": ("log", 1e-3, 1e-1), "model.n_neg": ("int", 1, 8),
+    "trainer.lr": ("log", 1e-3, 1e-2)}
+
 # %% ../../nbs/21_models.mf.ipynb #2b4fcff6
 @patch
 def forward(self:BPR, users:torch.Tensor, items:torch.Tensor) -> torch.Tensor:

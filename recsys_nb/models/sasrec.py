@@ -210,3 +210,9 @@ def train_batches(self:SASRec, split, # A `Split` (its training rows are used) o
     return BucketCausalBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, bucket=bucket,
                                          full_history=full_history, chunk_stride=None if stride_items == self.max_len else stride_items,
                                          n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
+
+# %% ../../nbs/24_models.sasrec.ipynb #e4a8414a
+SASRec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
+    "model.d_model": ("categorical", [32, 64, 128]), "model.n_layers": ("int", 1, 3), "model.max_len": ("categorical", [50, 100, 200]),
+    "model.dropout": ("float", 0.1, 0.6), "model.attn_dropout": ("float", 0.1, 0.6), "trainer.lr": ("log", 3e-4, 3e-3),
+    "data.chunk_stride": ("categorical", [0.25, 0.5, 1.0])}
