@@ -360,9 +360,10 @@ def run(recipe:Recipe, # What to train
     if dataset is not None: r.dataset = dataset
     if seed is not None: r.seed = seed
     if out is not None: check_run_folder(out, r, resume)
+    given = split
     res = build(r, data_dir, download, split, reseed=reseed)
     model, split, evals = res.model, res.split, res.eval
-    if verbose: print(f"{r.name} on {r.dataset}: {split}", flush=True)
+    if verbose: print(f"{r.name} on {r.dataset if given is None else split.data.name or 'the given split'}: {split}", flush=True)
     if out is not None and is_main_process(): r.save(Path(out)/"recipe.toml")
     has_params = any(p.requires_grad for p in model.parameters())
     batches = model.train_batches(split, seed=r.seed, **r.data) if has_params else None
