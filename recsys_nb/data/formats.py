@@ -31,6 +31,7 @@ def _expected(fmt:str) -> str:
     return ("one interaction per line: 'user item' (two integer ids)" if fmt == "user-item" else
             "one line per user: 'user i1 i2 ...' (integer ids)")
 
+# %% ../../nbs/02a_data.formats.ipynb #5f3c1a2e
 _WS = np.zeros(256, bool); _WS[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True   # what str.split splits ASCII on
 
 def _line_counts(text:str) -> tuple[np.ndarray, np.ndarray]:
