@@ -112,9 +112,11 @@ def _positive_int(text:str) -> int:
 
 # %% ../nbs/40_cli.ipynb #f0e15072
 def _data_args(p):
+    from recsys_nb.data.formats import FORMATS
     sub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     def ds(sp):
-        sp.add_argument("--dataset", required=True, help="MovieLens name, 'synthetic', or a path to a CSV/Parquet file")
+        sp.add_argument("--dataset", required=True, help="MovieLens name, 'synthetic', amazon-beauty, lastfm, or a CSV/Parquet/.txt path")
+        sp.add_argument("--format", default=None, choices=list(FORMATS), help="layout of a .txt log (default: detected)")
         sp.add_argument("--data-dir", default=None, help="folder holding MovieLens archives or extracted folders")
         sp.add_argument("--no-download", action="store_true", help="fail instead of downloading missing data")
     ds(sub.add_parser("stats", help="print statistics of the raw data as JSON", description="Print statistics of the raw data as JSON."))
@@ -122,21 +124,27 @@ def _data_args(p):
     ds(sp)
     sp.add_argument("--split", default="loo", choices=["loo", "temporal", "holdout", "random-per-user"], help="split to audit (default: loo)")
     sp.add_argument("--seed", type=int, default=0, help="seed of seeded splits")
-    sp = sub.add_parser("download", help="download a MovieLens archive (checksum-verified)", description="Download and verify a MovieLens archive.")
-    sp.add_argument("name", help="ml-100k, ml-1m, ml-20m, ml-25m or ml-latest-small")
+    sp = sub.add_parser("download", help="download a MovieLens archive or sequential log (checksum-verified)",
+                        description="Download and verify a MovieLens archive or a published sequential log.")
+    sp.add_argument("name", help="ml-100k, ml-1m, ml-20m, ml-25m, ml-latest-small, amazon-beauty or lastfm")
     sp.add_argument("--data-dir", default=None, help="where to put it (default: $RECSYS_NB_DATA, else the cache)")
 
 # %% ../nbs/40_cli.ipynb #fd29e01b
-@subcommand("data", "Download MovieLens, print dataset statistics and split leakage audits", _data_args)
+@subcommand("data", "Download datasets, print dataset statistics and split leakage audits", _data_args)
 def data(args) -> int:
     "The `recsys-nb data` commands."
+    from recsys_nb.data.formats import SEQUENTIAL, load_sequential
+    if args.data_command == "download" and args.name in SEQUENTIAL:
+        inter = load_sequential(args.name, data_dir=args.data_dir, download=True).interactions
+        _print_json({"dataset": args.name, "n_interactions": inter.n_interactions})
+        return 0
     if args.data_command == "download":
         from recsys_nb.data.movielens import load_movielens
         raw = load_movielens(args.name, data_dir=args.data_dir, download=True)
         _print_json({"dataset": args.name, "n_ratings": len(raw.ratings)})
         return 0
     from recsys_nb.experiment import load_interactions
-    inter = load_interactions(args.dataset, args.data_dir, download=not args.no_download)
+    inter = load_interactions(args.dataset, args.data_dir, download=not args.no_download, format=args.format)
     if args.data_command == "stats":
         _print_json({"dataset": args.dataset, **inter.stats()})
         return 0
@@ -147,11 +155,13 @@ def data(args) -> int:
 
 # %% ../nbs/40_cli.ipynb #63d538da
 def _train_args(p):
+    from recsys_nb.data.formats import FORMATS
     from recsys_nb.experiment import MODELS
     p.add_argument("--model", default=None, choices=list(MODELS), help="model to train (default: sasrec, or the --config file's)")
     p.add_argument("--config", default=None, metavar="FILE.toml", help="start from this recipe (e.g. a run's recipe.toml) instead of the model's defaults")
     p.add_argument("--variant", default=None, help="a named variant of the model's recipe (e.g. sasrec's user-head)")
-    p.add_argument("--dataset", default=None, help="MovieLens name, 'synthetic' (default), or a CSV/Parquet path")
+    p.add_argument("--dataset", default=None, help="MovieLens name, 'synthetic' (default), amazon-beauty, lastfm, or a CSV/Parquet/.txt path")
+    p.add_argument("--format", default=None, choices=list(FORMATS), help="layout of a .txt log: user-item or user-sequence (default: detected)")
     p.add_argument("--data-dir", default=None, help="folder holding MovieLens data (default: $RECSYS_NB_DATA, else the cache)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading missing data")
     p.add_argument("--split", default=None, choices=["loo", "temporal", "holdout", "random-per-user", "implicit-holdout", "folds"],
@@ -176,7 +186,7 @@ DEMO_EPOCHS = 12  # sequence models on `--dataset synthetic` without --epochs: S
 
 def _explicit(args) -> list[tuple[str, object]]:
     "The recipe keys the command line sets, with their values, in the order they apply."
-    flags = [("dataset", args.dataset), ("seed", args.seed), ("trainer.epochs", args.epochs), ("trainer.lr", args.lr),
+    flags = [("dataset", args.dataset), ("format", args.format), ("seed", args.seed), ("trainer.epochs", args.epochs), ("trainer.lr", args.lr),
              ("data.batch_size", args.batch_size), ("model.max_len", args.max_len), ("trainer.patience", args.patience)]
     if args.no_baseline: flags.append(("eval.baseline", False))
     return [(k, v) for k, v in flags if v is not None]

@@ -96,11 +96,12 @@ class Recipe:
     trainer:dict=field(default_factory=dict) # `Trainer` options
     eval:dict=field(default_factory=dict) # Evaluation options
     split:dict=field(default_factory=dict) # `make_split` kind and options
-    dataset:str="synthetic" # MovieLens name, "synthetic", or a data file
+    dataset:str="synthetic" # MovieLens name, "synthetic", a registered sequential log, or a data file
+    format:str|None=None # A data file's layout: "user-item" or "user-sequence" (None: detected, for a .txt)
     seed:int=0 # Seed of the synthetic data, the split, the initialisation and the batches
     min_rating:float|None=None # Keep only ratings >= this, as implicit feedback (None: every interaction)
 
-TOP_LEVEL = ("dataset", "seed", "min_rating")
+TOP_LEVEL = ("dataset", "format", "seed", "min_rating")
 
 # %% ../nbs/35_experiment.ipynb #32e5c97d
 def recipe(name:str, # A key of `MODELS`
@@ -250,13 +251,32 @@ def diff(self:Recipe, other:Recipe) -> list[str]:
 # %% ../nbs/35_experiment.ipynb #66c651ad
 DATA_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 
-def load_dataset(spec:str, # MovieLens name, "synthetic", or a path to a CSV/Parquet file
-                 data_dir:str|Path|None=None, # Where MovieLens data lives (default: `recsys_nb.core.data_dir()`)
-                 download:bool=True, # Download a missing MovieLens archive
+def _read_file(p:Path, format:str|None) -> Interactions:
+    "A data file: a sequential log (`format`, or a .txt whose first line is all integer ids), else a CSV/Parquet file."
+    from recsys_nb.data.formats import read_sequential
+    if format is not None: return read_sequential(p, format)
+    if p.suffix.lower() == ".txt":
+        with open(p, encoding="utf-8", errors="replace") as f: first = next((line for line in f if line.strip()), "").split()
+        if first and all(t.isascii() and t.isdigit() for t in first): return read_sequential(p)
+    return Interactions.from_file(p)
+
+# %% ../nbs/35_experiment.ipynb #5d1e0a37
+def load_dataset(spec:str, # MovieLens name, "synthetic", a key of `SEQUENTIAL`, or a path to a data file
+                 data_dir:str|Path|None=None, # Where the data lives (default: `core.data_dir()`; `find_data` for `SEQUENTIAL`)
+                 download:bool=True, # Download a missing MovieLens archive or sequential log
                  seed:int=0, # Seed of the synthetic generator
+                 format:str|None=None, # A data file's layout: "user-item", "user-sequence", or None (detect a .txt's)
                 ):
-    "The `RatingsData` (MovieLens, synthetic) or `Interactions` (a user's file) named by `spec`."
+    "The `RatingsData` (MovieLens, synthetic) or `Interactions` (a sequential log, a user's file) named by `spec`."
+    from recsys_nb.data.formats import FORMATS, SEQUENTIAL, load_sequential
     from recsys_nb.data.movielens import MOVIELENS, load_movielens
+    if format is not None and format not in FORMATS: raise ValueError(f"format={format!r}: use one of {', '.join(FORMATS)} or None")
+    if spec in SEQUENTIAL:
+        if format not in (None, SEQUENTIAL[spec].format):
+            raise ValueError(f"{spec} is a {SEQUENTIAL[spec].format} log: format={format!r} contradicts it (leave it unset)")
+        return load_sequential(spec, data_dir, download=download).interactions
+    if format is not None and (spec == "synthetic" or spec in MOVIELENS):
+        raise ValueError(f"format={format!r} is the layout of a data file, but {spec} is not one (leave it unset)")
     if spec == "synthetic":
         from recsys_nb.data.synthetic import synthetic_movielens
         return synthetic_movielens(seed=seed)
@@ -264,15 +284,17 @@ def load_dataset(spec:str, # MovieLens name, "synthetic", or a path to a CSV/Par
     p = Path(spec).expanduser()
     if p.suffix.lower() in DATA_SUFFIXES:
         if not p.is_file(): raise FileNotFoundError(f"dataset file {str(p)!r} does not exist")
-        return Interactions.from_file(p)
-    raise ValueError(f"unknown dataset {spec!r}: use one of {', '.join(['synthetic', *MOVIELENS])} "
-                     "or the path of a .csv/.parquet file with user,item[,rating][,timestamp] columns")
+        return _read_file(p, format)
+    raise ValueError(f"unknown dataset {spec!r}: use one of {', '.join(['synthetic', *MOVIELENS, *SEQUENTIAL])} or the path of "
+                     "a .csv/.parquet file with user,item[,rating][,timestamp] columns or a .txt user-item/user-sequence log")
 
+# %% ../nbs/35_experiment.ipynb #e2b6c4f1
 def load_interactions(spec:str, data_dir=None, download:bool=True, seed:int=0,
                       min_rating:float|None=None, # Keep ratings >= this (None: all)
+                      format:str|None=None, # A data file's layout (see `load_dataset`)
                      ) -> Interactions:
     "`load_dataset(spec)` as an `Interactions` log."
-    raw = load_dataset(spec, data_dir, download=download, seed=seed)
+    raw = load_dataset(spec, data_dir, download=download, seed=seed, format=format)
     kw = {} if min_rating is None else {"min_rating": min_rating}
     if isinstance(raw, Interactions):
         return Interactions.from_frame(raw.df, items=raw.items, users=raw.users, name=raw.name, **kw) if kw else raw
@@ -304,7 +326,7 @@ def build(r:Recipe, # The recipe
     "The split, model and evaluation batches of recipe `r`, untrained."
     if reseed: seed_everything(r.seed)
     if split is None:
-        inter = load_interactions(r.dataset, data_dir, download=download, seed=r.seed, min_rating=r.min_rating)
+        inter = load_interactions(r.dataset, data_dir, download=download, seed=r.seed, min_rating=r.min_rating, format=r.format)
         split = make_split(inter, **r.split, seed=r.seed)
     model = model_class(r.name).from_split(split, **r.model)
     L = getattr(model, "max_len", 200)
