@@ -12,7 +12,7 @@ from torch.utils.checkpoint import checkpoint
 # %% auto #0
 __all__ = ['SAMPLERS', 'OBJECTIVES', 'BPR_LOSSES', 'chunked_cross_entropy', 'catalogue_ce', 'sampled_bce', 'sampled_softmax',
            'uniform_negatives', 'popularity_negatives', 'mixed_negatives', 'sample_negatives', 'gbce_beta', 'gbce',
-           'sampled_objective', 'bpr_loss']
+           'sampled_objective', 'check_objective', 'train_item_counts', 'bpr_loss']
 
 # %% ../../nbs/19_models.losses.ipynb #71b2e3e6
 _TINY = torch.finfo(torch.float32).tiny
@@ -249,6 +249,31 @@ def sampled_objective(kind:str, # "sampled" (sampled softmax) or "gbce"
     neg = neg.to(hidden.device)
     if kind == "gbce": return gbce(hidden, weight, targets, neg, gbce_beta(n_neg, n_items, gbce_t), bias=bias)
     return sampled_softmax(hidden, weight, targets, neg, None if log_q is None else log_q.to(hidden.device), bias=bias)
+
+# %% ../../nbs/19_models.losses.ipynb #4f571477
+def check_objective(loss:str, # The model's objective: "ce", "sampled", "gbce" (others are the model's own)
+                    n_neg:int, # Negatives per batch
+                    n_items:int, # Items are 1..n_items
+                    sampler:str="uniform", # One of `SAMPLERS`
+                    gbce_t:float=0.75, # gBCE's calibration
+                    item_counts=None, # (n_items + 1,) item counts (sampler="popularity")
+                   ):
+    "Raise a `ValueError` naming the option when a sampled objective's options do not fit together."
+    if sampler not in SAMPLERS: raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
+    if loss not in OBJECTIVES[1:]: return
+    if loss == "gbce":
+        if sampler != "uniform": raise ValueError(f"loss='gbce' calibrates for uniform negatives: use sampler='uniform', got {sampler!r}")
+        gbce_beta(n_neg, n_items, gbce_t)
+    if sampler == "popularity":
+        if item_counts is None: raise ValueError("sampler='popularity' needs item_counts (from_split counts the training items)")
+        if len(item_counts) != n_items + 1: raise ValueError(f"item_counts must have n_items + 1 = {n_items + 1} entries, got {len(item_counts)}")
+
+# %% ../../nbs/19_models.losses.ipynb #39e1d14b
+def train_item_counts(split, # A `Split` (its training rows are counted) or an `Interactions`
+                     ) -> torch.Tensor: # (n_items + 1,) count of each item id (entry 0, padding, is 0)
+    "How often each item occurs in the training rows of `split`."
+    df, n_items = (split.train, split.data.n_items) if hasattr(split, "train") else (split.df, split.n_items)
+    return torch.bincount(torch.as_tensor(df["item"].to_numpy(), dtype=torch.long), minlength=n_items + 1)
 
 # %% ../../nbs/19_models.losses.ipynb #4d2d9dca
 BPR_LOSSES = ("bpr", "squared")
