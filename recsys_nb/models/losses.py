@@ -273,7 +273,7 @@ def train_item_counts(split, # A `Split` (its training rows are counted) or an `
                      ) -> torch.Tensor: # (n_items + 1,) count of each item id (entry 0, padding, is 0)
     "How often each item occurs in the training rows of `split`."
     df, n_items = (split.train, split.data.n_items) if hasattr(split, "train") else (split.df, split.n_items)
-    return torch.bincount(torch.as_tensor(df["item"].to_numpy(), dtype=torch.long), minlength=n_items + 1)
+    return torch.bincount(torch.from_numpy(df["item"].to_numpy(dtype="int64", copy=True)), minlength=n_items + 1)
 
 # %% ../../nbs/19_models.losses.ipynb #4d2d9dca
 BPR_LOSSES = ("bpr", "squared")
