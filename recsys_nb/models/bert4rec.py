@@ -11,7 +11,7 @@ from fastcore.basics import patch_to
 from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
-from .losses import catalogue_ce
+from .losses import OBJECTIVES, catalogue_ce, check_objective, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -37,7 +37,7 @@ class BERT4Rec(nn.Module):
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10"),
-        variants=VARIANTS)
+        data_sized=("item_counts",), variants=VARIANTS)
     def __init__(self,
                  n_items:int, # Number of items (dense ids 1..n_items); the mask token is n_items + 1
                  max_len:int=50, # Longest input sequence, the appended mask token included
@@ -52,12 +52,22 @@ class BERT4Rec(nn.Module):
                  tied:bool=True, # Output layer tied to the item embeddings (+ bias), else a separate Linear
                  head_transform:bool=True, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
                  loss_chunk:int=2**25, # Largest logits block (rows x items) in the loss
+                 loss:str="ce", # "ce": softmax over all items; "sampled" (sampled softmax) or "gbce": negatives shared by the batch
+                 n_neg:int=256, # Negatives drawn per batch for loss="sampled" or "gbce"
+                 sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
+                 gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
+                 item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
                 ):
         super().__init__()
         if n_items < 1: raise ValueError(f"n_items must be >= 1, got {n_items}")
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
         self.loss_chunk, self.tied = int(loss_chunk), tied
+        if loss not in OBJECTIVES: raise ValueError(f"loss must be one of {OBJECTIVES}, got {loss!r}")
+        if loss != "ce" and n_neg < 1: raise ValueError(f"loss={loss!r} needs n_neg >= 1, got {n_neg}")
+        check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts)
+        self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
+        self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,
                                        pre_norm=pre_norm, positions="learned", final_norm=final_norm, activation=activation)
         self.head = (nn.Sequential(nn.Linear(d_model, d_model), nn.GELU(), nn.LayerNorm(d_model, eps=1e-6))
@@ -85,14 +95,16 @@ class BERT4Rec(nn.Module):
         return self.head(self.encoder(tokens))
 
     def loss(self, batch:dict) -> torch.Tensor:
-        "Mean cross-entropy over the masked positions (`labels > 0`), softmax over items 1..n_items."
+        "The objective (`loss`) over the masked positions (`labels > 0`): by default the softmax over items 1..n_items."
         tokens, labels = batch["tokens"], batch["labels"]
         if tokens.shape != labels.shape: raise ValueError(f"tokens {tuple(tokens.shape)} and labels {tuple(labels.shape)} differ in shape")
         if tokens.shape[1] > self.max_len: tokens, labels = tokens[:, -self.max_len:], labels[:, -self.max_len:]
         h = self(tokens)
         sel = labels > 0
         W, b = self.output_table()
-        return catalogue_ce(h[sel], W[1:], b[1:], labels[sel] - 1, self.loss_chunk)
+        if self.objective == "ce": return catalogue_ce(h[sel], W[1:], b[1:], labels[sel] - 1, self.loss_chunk)
+        return sampled_objective(self.objective, h[sel], W, labels[sel], self.n_neg, self.n_items, self.sampler,
+                                 self.item_counts, self.gbce_t, bias=b, generator=self.generator)  # the run's generator
 
     def with_mask_token(self, history:torch.Tensor) -> torch.Tensor: # (B, L) left-padded histories
         "The model's input for scoring: the history, then the mask token, the oldest item dropped when over `max_len`."
@@ -120,7 +132,8 @@ BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted 
 def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)
                **hparams, # Passed to `BERT4Rec`
               ) -> BERT4Rec:
-    "BERT4Rec sized from a `Split`: `n_items` from its data."
+    "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives)."
+    if hparams.get("sampler") == "popularity" and hparams.get("item_counts") is None: hparams["item_counts"] = train_item_counts(split)
     return cls(split.data.n_items, **hparams)
 
 @patch_to(BERT4Rec)
