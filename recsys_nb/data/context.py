@@ -13,8 +13,8 @@ from .batchers import Batch, Batcher, _long, _train_frame
 from .causal import WindowBatcher
 
 # %% auto #0
-__all__ = ['AGE_BUCKETS', 'AGE_LABELS', 'NO_GENRES', 'CategoryEncoder', 'age_group', 'user_feature_table', 'item_genre_table',
-           'ContextBatch', 'BSTBatcher']
+__all__ = ['AGE_BUCKETS', 'AGE_LABELS', 'NO_GENRES', 'ITEM_FEATURES', 'CategoryEncoder', 'age_group', 'user_feature_table',
+           'item_genre_table', 'item_feature_column', 'ContextBatch', 'BSTBatcher']
 
 # %% ../../nbs/09_data.context.ipynb #a46461fa
 class CategoryEncoder:
@@ -89,8 +89,12 @@ def item_genre_table(items:pd.DataFrame|None, # Indexed by dense item id 1..n_it
         if items is not None: raise ValueError(f"items frame has no {col!r} column (has {list(items.columns)})")
         enc = CategoryEncoder()
         return (torch.zeros(n_items + 1, 0) if multi_hot else torch.zeros(n_items + 1, max_genres or 0, dtype=torch.long)), enc
-    g = items[col].reindex(pd.RangeIndex(1, n_items + 1)).astype("string").fillna("").str.split(sep).explode()
-    g = g.str.strip()
+    s = items[col].reindex(pd.RangeIndex(1, n_items + 1))
+    first = s.dropna()
+    if len(first) and isinstance(first.iloc[0], (list, tuple, np.ndarray)):  # lists of ids (`data.formats.attribute_frame`)
+        g = s.explode().dropna().astype(str)
+    else:
+        g = s.astype("string").fillna("").str.split(sep).explode().str.strip()
     g = g[~g.isin(NO_GENRES)]
     enc = CategoryEncoder(g.to_numpy())
     item, gid = np.array(g.index, dtype=np.int64), enc(g.to_numpy())
@@ -104,6 +108,20 @@ def item_genre_table(items:pd.DataFrame|None, # Indexed by dense item id 1..n_it
     out = torch.zeros(n_items + 1, width, dtype=torch.long)
     out[torch.from_numpy(item[keep]), torch.from_numpy(rank[keep])] = torch.from_numpy(gid[keep])
     return out, enc
+
+# %% ../../nbs/09_data.context.ipynb #543ba976
+ITEM_FEATURES = ("genres", "attributes")
+
+def item_feature_column(items:pd.DataFrame|None, # `Interactions.items`
+                        col:str|None=None, # A column to use; None: the first of `ITEM_FEATURES` the frame has
+                       ) -> str|None:
+    "The column of `items` holding each item's categorical features (None: the items have none)."
+    if col is not None:
+        if items is None or col not in items.columns:
+            raise ValueError(f"item_features={col!r}: the data's items have no such column "
+                             f"(they have {[] if items is None else list(items.columns)})")
+        return col
+    return next((c for c in ITEM_FEATURES if items is not None and c in items.columns), None)
 
 # %% ../../nbs/09_data.context.ipynb #99f5bbaa
 class ContextBatch(Batch):
@@ -135,11 +153,14 @@ class BSTBatcher(Batcher):
         super().__init__(self._w.n_rows, batch_size, shuffle, drop_last, seed, device)
 
     @classmethod
-    def from_data(cls, data, max_len:int=20, zip_prefix:int=1, multi_hot:bool=False, **kwargs):
+    def from_data(cls, data, max_len:int=20, zip_prefix:int=1, multi_hot:bool=False,
+                  item_features:str|None=None, # Column of the items giving `target_genres` (None: see `item_feature_column`)
+                  **kwargs):
         "BST rows over the training rows of a `Split` (or an `Interactions`), with its users' and items' features."
         df, inter = _train_frame(data)
         uf, uenc = user_feature_table(inter.users, inter.n_users, zip_prefix=zip_prefix)
-        ig, genc = item_genre_table(inter.items, inter.n_items, multi_hot=multi_hot)
+        col = item_feature_column(inter.items, item_features)
+        ig, genc = item_genre_table(inter.items if col else None, inter.n_items, multi_hot=multi_hot, col=col or "genres")
         b = cls(df["user"].to_numpy(), df["item"].to_numpy(), inter.n_users, max_len, user_feats=uf, item_genres=ig,
                 ratings=df["rating"].to_numpy(), **kwargs)
         b.user_encoders, b.genre_encoder = uenc, genc

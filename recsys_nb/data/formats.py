@@ -22,7 +22,7 @@ from .movielens import ChecksumError, DataFormatError, DownloadError, download_u
 
 # %% auto #0
 __all__ = ['FORMATS', 'SEQUENTIAL', 'read_user_item', 'read_user_sequence', 'detect_format', 'read_sequential', 'ItemAttributes',
-           'read_item_attributes', 'DataFile', 'SequentialSpec', 'SequentialData', 'load_sequential']
+           'read_item_attributes', 'attribute_frame', 'DataFile', 'SequentialSpec', 'SequentialData', 'load_sequential']
 
 # %% ../../nbs/02a_data.formats.ipynb #6251e1a8
 FORMATS = ("user-item", "user-sequence")
@@ -210,6 +210,18 @@ def read_item_attributes(path:str|Path, # A JSON object {item id: [attribute ids
     table[torch.from_numpy(r), torch.from_numpy(c)] = torch.from_numpy(codes.reshape(-1) + 1)
     return ItemAttributes(table, len(raw))
 
+# %% ../../nbs/02a_data.formats.ipynb #d289ef5b
+def attribute_frame(attrs:ItemAttributes, # A table from `read_item_attributes`
+                    data:Interactions, # The log it is aligned with
+                   ) -> pd.DataFrame: # Indexed by dense item 1..n_items: `item` (raw id), `attributes` (array of ids)
+    "Item metadata for `Interactions.items`: each item's raw id and its dense attribute ids (empty when it has none)."
+    t = attrs.table[1:].numpy()
+    if len(t) != data.n_items: raise ValueError(f"the attribute table has {len(t)} item rows, the log {data.n_items} items")
+    rows, cols = np.nonzero(t)  # row-major: each item's attributes in table order
+    lists = np.split(t[rows, cols], np.cumsum(np.bincount(rows, minlength=len(t)))[:-1])
+    return pd.DataFrame({"item": data.item_ids, "attributes": pd.Series(lists, dtype=object).to_numpy()},
+                        index=pd.RangeIndex(1, data.n_items + 1))
+
 # %% ../../nbs/02a_data.formats.ipynb #973cbcb1
 @dataclass(frozen=True)
 class DataFile:
@@ -312,4 +324,5 @@ def load_sequential(name:str, # A key of `SEQUENTIAL`: "amazon-beauty" or "lastf
         elif verify: _verify(folder/f.name, f)
     inter = read_sequential(folder/spec.log.name, spec.format, name=spec.name)
     attrs = read_item_attributes(folder/spec.attributes.name, inter) if spec.attributes is not None else None
+    if attrs is not None: inter.items = attribute_frame(attrs, inter)  # the models' item features
     return SequentialData(inter, attrs)

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data.context import BSTBatcher, item_genre_table, user_feature_table
+from ..data.context import BSTBatcher, item_feature_column, item_genre_table, user_feature_table
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -38,11 +38,12 @@ def init_weights(model:nn.Module, # Module whose weight matrices are re-initiali
     return model
 
 # %% ../../nbs/25_models.bst.ipynb #dae20812
-def _split_tables(split, zip_prefix:int=1):
-    "User feature ids and vocabulary sizes, genre lists and genre count of a split's `Interactions`."
+def _split_tables(split, zip_prefix:int=1, item_features:str|None=None):
+    "User feature ids and vocabulary sizes, item feature (genre) lists and their count of a split's `Interactions`."
     data = split.data
     uf, uenc = user_feature_table(data.users, data.n_users, zip_prefix=zip_prefix)
-    ig, genc = item_genre_table(data.items, data.n_items)
+    col = item_feature_column(data.items, item_features)
+    ig, genc = item_genre_table(data.items if col else None, data.n_items, col=col or "genres")
     return uf, [len(e) for e in uenc.values()], ig, len(genc.vocab)
 
 # %% ../../nbs/25_models.bst.ipynb #222b6437
@@ -145,10 +146,11 @@ class BST(nn.Module):
     @classmethod
     def from_split(cls, split, # A `recsys_nb.data.split.Split`
                    zip_prefix:int=1, # Characters of the zip code kept as a feature
+                   item_features:str|None=None, # Column of `split.data.items` used as the items' genres (None: genres, else a log's attributes)
                    **hparams, # Other `BST` options
                   ) -> BST:
-        "A `BST` sized for `split`, with its users' demographics and its items' genres as buffers."
-        uf, cards, ig, n_genres = _split_tables(split, zip_prefix)
+        "A `BST` sized for `split`, with its users' demographics and its items' genres (or attributes) as buffers."
+        uf, cards, ig, n_genres = _split_tables(split, zip_prefix, item_features)
         return cls(split.data.n_items, user_feats=uf, user_cards=cards, item_genres=ig, n_genres=n_genres, **hparams)
 
     def train_batches(self, split, # A `Split`

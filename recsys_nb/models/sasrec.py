@@ -12,11 +12,12 @@ from torch import nn
 
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
+from ..data.context import item_feature_column, item_genre_table
 from .losses import OBJECTIVES, check_objective, chunked_cross_entropy, sampled_bce, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
-__all__ = ['INITS', 'InteractionMLP', 'SASRec']
+__all__ = ['INITS', 'FEATURE_MODES', 'InteractionMLP', 'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -34,13 +35,14 @@ class InteractionMLP(nn.Module):
 
 # %% ../../nbs/24_models.sasrec.ipynb #b42da78a
 INITS = ("normal", "uniform", "torch")
+FEATURE_MODES = ("none", "input", "both")
 
 class SASRec(nn.Module):
     "Causal transformer recommender: next-item prediction at every position; optional seed-003 user head."
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2),
-        data_sized=("n_users", "item_counts"),
+        data_sized=("n_users", "item_counts", "item_feats", "n_feats"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
                                 "model.residual": True, "data.chunk_stride": 1.0}})  # seed 003's user head, tuned without overlap
     def __init__(self,
@@ -68,6 +70,9 @@ class SASRec(nn.Module):
                  sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
+                 features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings) or "both" (also to the tied output table)
+                 item_feats=None, # (n_items + 1, A) padded feature ids of each item, 0 = none (`from_split` reads them from the data)
+                 n_feats:int|None=None, # Feature ids are 1..n_feats (default: the largest id in `item_feats`)
                 ):
         super().__init__()
         if loss not in (*OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {(*OBJECTIVES, 'bce')}, got {loss!r}")
@@ -94,6 +99,17 @@ class SASRec(nn.Module):
         elif not tied: self.out = nn.Linear(d_model, n_items + 1, bias=False)
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts)
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
+        self.features, self.feat_emb = features, None
+        if features not in FEATURE_MODES: raise ValueError(f"features must be one of {FEATURE_MODES}, got {features!r}")
+        if features == "both" and not (tied and not user_dim): raise ValueError("features='both' adds to the tied output table: it needs tied=True and no user head")
+        if features != "none":
+            if item_feats is None: raise ValueError(f"features={features!r} needs item_feats, an (n_items + 1, A) table of feature ids (SASRec.from_split reads it from the data)")
+            ft = torch.as_tensor(item_feats).long()
+            if ft.dim() != 2 or len(ft) != n_items + 1: raise ValueError(f"item_feats must be (n_items + 1, A) = ({n_items + 1}, A), got shape {tuple(ft.shape)}")
+            n_feats = int(ft.max()) if n_feats is None else int(n_feats)
+            if ft.min() < 0 or ft.max() > n_feats: raise ValueError(f"item_feats hold ids outside 0..{n_feats}")
+            self.feat_emb = nn.Embedding(n_feats + 1, d_model, padding_idx=0)
+        self.item_feats = None if self.feat_emb is None else nn.Buffer(ft)
         self.reset_parameters(init)
 
     def reset_parameters(self, init:str="normal"):
@@ -104,28 +120,47 @@ class SASRec(nn.Module):
                 if isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
         elif init == "uniform":  # seed 003's init_weights
             nn.init.uniform_(self.encoder.items.weight, -0.1, 0.1)
+            if self.feat_emb is not None: nn.init.uniform_(self.feat_emb.weight, -0.1, 0.1)
             if self.user_emb is not None: nn.init.uniform_(self.user_emb.weight, -0.1, 0.1)
             for name, p in (self.head or self.out or nn.Identity()).named_parameters():
                 if "weight" in name: nn.init.uniform_(p, -0.1, 0.1)
                 elif "bias" in name: nn.init.zeros_(p)
-        with torch.no_grad(): self.encoder.items.weight[0].zero_()
+        with torch.no_grad():
+            self.encoder.items.weight[0].zero_()
+            if self.feat_emb is not None: self.feat_emb.weight[0].zero_()
 
     @classmethod
-    def from_split(cls, split, **hparams) -> SASRec:
-        "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives); `hparams` are the constructor's options."
+    def from_split(cls, split, # A `Split` (or anything with its `data`)
+                   item_features:str|None=None, # Column of `split.data.items` read by `features` (None: genres, else attributes)
+                   **hparams) -> SASRec:
+        "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives, item features); `hparams` are the constructor's options."
+        data = split.data
         if hparams.get("sampler") == "popularity" and hparams.get("item_counts") is None: hparams["item_counts"] = train_item_counts(split)
-        return cls(split.data.n_items, n_users=hparams.pop("n_users", split.data.n_users), **hparams)
+        if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
+            col = item_feature_column(data.items, item_features)
+            if col is None: raise ValueError(f"features={hparams['features']!r} needs item features, but {data.name or 'the data'} has none "
+                                             "(no genres or attributes column in its items): use features='none'")
+            hparams["item_feats"], enc = item_genre_table(data.items, data.n_items, col=col)
+            hparams.setdefault("n_feats", len(enc.vocab))
+        return cls(data.n_items, n_users=hparams.pop("n_users", data.n_users), **hparams)
+
+    def feature_table(self) -> torch.Tensor|None:
+        "(n_items + 1, d_model): the mean embedding of each item's features (zero without any); None when `features='none'`."
+        if self.feat_emb is None: return None
+        return F.embedding_bag(self.item_feats, self.feat_emb.weight, mode="mean", padding_idx=0)
 
     def output_table(self) -> torch.Tensor:
         "(n_items + 1, r) table whose rows are dotted with the representations to give item logits."
         if self.user_emb is not None and not self.tied: return self.head.out.weight
+        if self.features == "both": return self.encoder.items.weight + self.feature_table()
         return self.encoder.items.weight if self.tied else self.out.weight
 
     def representation(self, seq:torch.Tensor, # (B, L) left-padded item ids
                        users:torch.Tensor|None=None, # (B,) users (needed by the user head)
                       ) -> torch.Tensor: # (B, L, r), or (B, r) in flatten mode
         "What is dotted with the output table: per position, or one per sequence in flatten mode."
-        h = self.encoder(seq)
+        ft = self.feature_table()
+        h = self.encoder(seq, extra=None if ft is None else ft[seq])
         if self.user_emb is None: return h
         if users is None: raise ValueError("this SASRec has a user head: batches need 'users'")
         u = self.user_drop(self.user_emb(users))[:, None, :].expand(-1, h.shape[1], -1)
