@@ -37,7 +37,7 @@ def proc_nbs():
     q.nbdev_proc_nbs.__wrapped__(force=True, n_workers=0)  # in this process, so the patch applies
 
 # pages under the caption "More", in this order; pages not listed follow, by file name
-MORE_ORDER = ["evaluation_protocol", "cli_reference", "benchmarks"]
+MORE_ORDER = ["evaluation_protocol", "cli_reference", "benchmarks", "published_results"]
 
 def _toc_key(kind:str):
     "Sort key of (notebook path, page name) pairs in the sidebar section `kind`."

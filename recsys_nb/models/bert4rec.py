@@ -125,7 +125,8 @@ class BERT4Rec(nn.Module):
 # %% ../../nbs/23_models.bert4rec.ipynb #c44858d2
 BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
     "model.d_model": ("categorical", [32, 64, 128]), "model.n_layers": ("int", 1, 3), "model.dropout": ("float", 0.1, 0.5),
-    "data.mask_prob": ("float", 0.1, 0.4), "trainer.lr": ("log", 3e-4, 3e-3)}
+    "data.mask_prob": ("float", 0.1, 0.4), "trainer.lr": ("log", 3e-4, 3e-3),
+    "model.loss": ("categorical", ["ce", "sampled"]), "model.n_neg": ("categorical", [256, 1024, 3000])}  # the objective too
 
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 @patch_to(BERT4Rec, cls_method=True)

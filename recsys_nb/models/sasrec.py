@@ -260,4 +260,5 @@ def train_batches(self:SASRec, split, # A `Split` (its training rows are used) o
 SASRec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
     "model.d_model": ("categorical", [32, 64, 128]), "model.n_layers": ("int", 1, 3), "model.max_len": ("categorical", [50, 100, 200]),
     "model.dropout": ("float", 0.1, 0.6), "model.attn_dropout": ("float", 0.1, 0.6), "trainer.lr": ("log", 3e-4, 3e-3),
-    "data.chunk_stride": ("categorical", [0.25, 0.5, 1.0])}
+    "data.chunk_stride": ("categorical", [0.25, 0.5, 1.0]),
+    "model.loss": ("categorical", ["ce", "sampled"]), "model.n_neg": ("categorical", [256, 1024, 3000])}  # the objective too

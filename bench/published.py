@@ -1,0 +1,113 @@
+"""Our rows of the "Published results" docs page: the CLI's defaults on the field's datasets, several seeds, one file each.
+
+Every row is `recsys-nb train --model MODEL --dataset DATASET --seed S [-o KEY=VALUE ...]`: leave-one-out, full ranking
+over the catalogue, the user's training and validation items excluded (the protocol of the published tables the page
+sets beside ours, `bench/results/published/literature.toml`). Each seed runs in its own subprocess with `--threads`
+torch/BLAS threads. The script writes `bench/results/published/<dataset>-<model>[-<tag>].json`: per seed the
+validation and test metrics, the best and last epoch, the seconds, and once the command, the recipe, the commit, the
+machine and the versions. The docs page reads only these files; nothing is typed into it.
+
+`--collect RUN ...` builds the same file from run folders that already exist (each a `recsys-nb train` run folder with
+`metrics.json` and `recipe.toml`), for runs made by hand with the same command. This is a benchmark, not a test.
+
+Usage: python bench/published.py --dataset lastfm --model sasrec --seeds 0 1 2 [-o model.features=input] [--threads 1]
+       [--tag features] [--runs-dir runs/published] [--out-dir bench/results/published]
+       python bench/published.py --collect runs/published/lastfm-sasrec-seed0 ... [--tag ...] [--out-dir ...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commit() -> str:
+    try: return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError): return "unknown"
+
+
+def _versions() -> dict:
+    import numpy
+    import torch
+
+    import recsys_nb
+    return {"recsys_nb": recsys_nb.__version__, "torch": torch.__version__, "numpy": numpy.__version__, "python": platform.python_version()}
+
+
+def _command(model:str, dataset:str, seed:int|str, options:list[str]) -> str:
+    return " ".join(["recsys-nb train", f"--model {model}", f"--dataset {dataset}", f"--seed {seed}", *(f"-o {o}" for o in options)])
+
+
+def _row(run:Path) -> dict:
+    "One seed's row from a run folder."
+    m = json.loads((run/"metrics.json").read_text())
+    r = tomllib.loads((run/"recipe.toml").read_text())
+    if "test" not in m: raise SystemExit(f"{run}: the run has no test metrics (unfinished?); finish it with --resume first")
+    return {"seed": r.get("seed"), "valid": m["valid"], "test": m["test"], "best_epoch": m.get("best_epoch"),
+            "epochs_run": m.get("epochs_run"), "seconds": round(float(m.get("seconds", float("nan"))), 1), "run": str(run)}
+
+
+def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path) -> Path:
+    recipes = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
+    first = recipes[0]
+    for run, r in zip(runs[1:], recipes[1:]):
+        a, b = {k: v for k, v in first.items() if k != "seed"}, {k: v for k, v in r.items() if k != "seed"}
+        if a != b: raise SystemExit(f"{run}: its recipe differs from {runs[0]}'s beyond the seed; collect runs of one recipe")
+    model, dataset = first["name"], first["dataset"]
+    out = out_dir/f"{dataset}-{model}{'-' + tag if tag else ''}.json"
+    doc = {"dataset": dataset, "model": model, "tag": tag or "", "options": options,
+           "command": _command(model, dataset, "S", options), "threads": threads,
+           "seeds": [row["seed"] for row in rows], "runs": sorted(rows, key=lambda x: x["seed"]),
+           "recipe": {k: v for k, v in first.items() if k != "seed"}, "commit": _commit(),
+           "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "versions": _versions(),
+           "date": time.strftime("%Y-%m-%d %H:%M:%S")}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=1) + "\n")
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--dataset"); ap.add_argument("--model")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("-o", "--option", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tag", help="suffix of the result file (a variant of the defaults)")
+    ap.add_argument("--runs-dir", type=Path, default=ROOT/"runs"/"published")
+    ap.add_argument("--out-dir", type=Path, default=ROOT/"bench"/"results"/"published")
+    ap.add_argument("--collect", type=Path, nargs="+", metavar="RUN", help="build the file from these run folders instead")
+    a = ap.parse_args(argv)
+    if a.collect:
+        runs = a.collect
+        opts = a.option
+        threads = None if "--threads" not in (argv or sys.argv) else a.threads
+    else:
+        if not (a.dataset and a.model): ap.error("--dataset and --model are needed (or --collect RUN ...)")
+        env = {**os.environ, "OMP_NUM_THREADS": str(a.threads), "MKL_NUM_THREADS": str(a.threads)}
+        runs, opts, threads = [], a.option, a.threads
+        for s in a.seeds:
+            run = a.runs_dir/f"{a.dataset}-{a.model}{'-' + a.tag if a.tag else ''}-seed{s}"
+            cmd = [sys.executable, "-m", "recsys_nb.cli", "train", "--model", a.model, "--dataset", a.dataset, "--seed", str(s),
+                   "--out", str(run), "--no-baseline", "--quiet", *(x for o in a.option for x in ("-o", o))]
+            if (run/"metrics.json").is_file() and "test" in json.loads((run/"metrics.json").read_text()): print(f"{run}: done before, kept")
+            else:
+                print("$", shlex.join(cmd), flush=True)
+                subprocess.run(cmd, env=env, check=True)
+            runs.append(run)
+    rows = [_row(r) for r in runs]
+    out = _write(rows, runs, opts, threads, a.tag, a.out_dir)
+    for row in rows: print(f"seed {row['seed']}: valid NDCG@10 {row['valid']['NDCG@10']:.4f}, test NDCG@10 {row['test']['NDCG@10']:.4f} "
+                           f"HR@10 {row['test']['HR@10']:.4f}, best epoch {row['best_epoch']} of {row['epochs_run']}, {row['seconds']} s")
+    print("wrote", out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)
+
+
+if __name__ == "__main__": main()
