@@ -10,9 +10,10 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'OBJECTIVES', 'BPR_LOSSES', 'chunked_cross_entropy', 'catalogue_ce', 'sampled_bce', 'sampled_softmax',
-           'uniform_negatives', 'popularity_negatives', 'mixed_negatives', 'sample_negatives', 'gbce_beta', 'gbce',
-           'sampled_objective', 'check_objective', 'train_item_counts', 'bpr_loss']
+__all__ = ['SAMPLERS', 'OBJECTIVES', 'AUTO_NEGATIVES', 'AUTO_RATIO', 'BPR_LOSSES', 'chunked_cross_entropy', 'catalogue_ce',
+           'sampled_bce', 'sampled_softmax', 'uniform_negatives', 'popularity_negatives', 'mixed_negatives',
+           'sample_negatives', 'gbce_beta', 'gbce', 'sampled_objective', 'check_objective', 'train_item_counts',
+           'resolve_objective', 'bpr_loss']
 
 # %% ../../nbs/19_models.losses.ipynb #71b2e3e6
 _TINY = torch.finfo(torch.float32).tiny
@@ -274,6 +275,18 @@ def train_item_counts(split, # A `Split` (its training rows are counted) or an `
     "How often each item occurs in the training rows of `split`."
     df, n_items = (split.train, split.data.n_items) if hasattr(split, "train") else (split.df, split.n_items)
     return torch.bincount(torch.from_numpy(df["item"].to_numpy(dtype="int64", copy=True)), minlength=n_items + 1)
+
+# %% ../../nbs/19_models.losses.ipynb #56782f3d
+AUTO_NEGATIVES, AUTO_RATIO = 3000, 10
+
+def resolve_objective(loss:str, # "auto", or an explicit objective (returned as it is)
+                      n_neg:int|None, # Negatives (None: `AUTO_NEGATIVES` for "auto")
+                      n_items:int, # Items in the catalogue
+                     ) -> tuple[str, int|None]: # (objective, n_neg)
+    "`loss='auto'`: full cross-entropy below `AUTO_RATIO` x `n_neg` items, else a sampled softmax over `n_neg` uniform negatives."
+    if loss != "auto": return loss, n_neg
+    n_neg = AUTO_NEGATIVES if n_neg is None else int(n_neg)
+    return ("ce", n_neg) if n_items < AUTO_RATIO * n_neg else ("sampled", n_neg)
 
 # %% ../../nbs/19_models.losses.ipynb #4d2d9dca
 BPR_LOSSES = ("bpr", "squared")

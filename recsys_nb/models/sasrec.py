@@ -13,7 +13,8 @@ from torch import nn
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
-from .losses import OBJECTIVES, check_objective, chunked_cross_entropy, sampled_bce, sampled_objective, train_item_counts
+from .losses import (OBJECTIVES, check_objective, chunked_cross_entropy, resolve_objective, sampled_bce, sampled_objective,
+                                     train_item_counts)
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -57,8 +58,8 @@ class SASRec(nn.Module):
                  pre_norm:bool=False, # Pre-norm blocks (the SASRec paper's) or post-norm (RecBole's, better on ml-100k)
                  activation:str="gelu", # Feed-forward activation: "gelu" or "relu"
                  tied:bool=True, # Output table = item embedding (else a separate table)
-                 loss:str="ce", # "ce": softmax over all items; "sampled", "gbce": negatives shared by the batch; "bce": per position (original SASRec)
-                 n_neg:int|None=None, # Negatives: per position for "bce", per batch for "sampled"/"gbce" (None: 1 for "bce", else 256)
+                 loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled", "gbce": negatives shared by the batch; "bce": per position (original SASRec)
+                 n_neg:int|None=None, # Negatives: per position for "bce", per batch for "sampled"/"gbce" (None: 1 for "bce", 3,000 for "auto", else 256)
                  n_users:int=0, # Number of users (needed by the user head)
                  user_dim:int=0, # User embedding width; > 0 adds seed 003's user head
                  mlp_hidden=(), # Hidden widths of the interaction MLP
@@ -75,7 +76,8 @@ class SASRec(nn.Module):
                  n_feats:int|None=None, # Feature ids are 1..n_feats (default: the largest id in `item_feats`)
                 ):
         super().__init__()
-        if loss not in (*OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {(*OBJECTIVES, 'bce')}, got {loss!r}")
+        if loss not in ("auto", *OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES, 'bce')}, got {loss!r}")
+        loss, n_neg = resolve_objective(loss, n_neg, n_items)   # the catalogue-size rule (models.losses)
         if init not in INITS: raise ValueError(f"init must be one of {INITS}, got {init!r}")
         if user_head not in ("position", "flatten"): raise ValueError(f"user_head must be 'position' or 'flatten', got {user_head!r}")
         if user_dim and n_users < 1: raise ValueError(f"user_dim={user_dim} needs n_users >= 1 (got n_users={n_users})")
