@@ -13,8 +13,7 @@ from torch import nn
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
-from .losses import (OBJECTIVES, check_objective, chunked_cross_entropy, resolve_objective, sampled_bce, sampled_objective,
-                                     train_item_counts)
+from .losses import OBJECTIVES, check_objective, chunked_cross_entropy, resolve_objective, sampled_bce, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
