@@ -72,3 +72,26 @@ def test_bad_options_one_line(tmp_path, args, message):
 def test_recommend_unknown_user(run_a):
     p = cli("recommend", "--run", run_a, "--user", "99999", check=False)
     assert p.returncode == 2 and "user '99999' is not in synthetic" in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+def _shared_lastfm():
+    from recsys_nb.core import find_data
+    try: return find_data("lastfm")
+    except FileNotFoundError: return None
+
+@pytest.mark.skipif(_shared_lastfm() is None, reason="no shared copy of lastfm beside the project")
+@pytest.mark.parametrize("model, option", [("sasrec", "model.features=input"), ("bst", "model.hidden=64")])
+def test_lastfm_attributes_reach_the_model(tmp_path, model, option):
+    "LastFM's tags become item features: SASRec's feature table and BST's genres, through the CLI and back from the run folder."
+    out = tmp_path/model
+    cli("train", "--model", model, "--dataset", "lastfm", "--epochs", "1", "-o", "trainer.max_batches=3", "-o", option,
+        "--out", out, "--quiet", "--no-baseline")
+    from recsys_nb.experiment import load_run
+    m = load_run(out).model
+    if model == "sasrec": assert (tuple(m.item_feats.shape), m.feat_emb.num_embeddings) == ((3_647, 110), 389)
+    else: assert tuple(m.genre_mh.shape) == (3_647, 388)
+
+def test_features_without_item_features_is_one_line(tmp_path):
+    p = cli("train", "--model", "sasrec", "--dataset", "synthetic", "-o", "model.features=input", "-o", "model.item_features='tags'",
+            "--out", tmp_path/"x", "--quiet", check=False)
+    assert p.returncode == 2 and len(p.stderr.strip().splitlines()) == 1 and "no such column" in p.stderr, p.stderr
+    assert not (tmp_path/"x").exists()
