@@ -57,7 +57,8 @@ def _row(run:Path) -> dict:
             "epochs_run": m.get("epochs_run"), "seconds": round(float(m.get("seconds", float("nan"))), 1), "run": str(run)}
 
 
-def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path) -> Path:
+def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path, commit:str,
+           collected:bool) -> Path:
     recipes = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
     first = recipes[0]
     for run, r in zip(runs[1:], recipes[1:]):
@@ -68,7 +69,7 @@ def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None
     doc = {"dataset": dataset, "model": model, "tag": tag or "", "options": options,
            "command": _command(model, dataset, "S", options), "threads": threads,
            "seeds": [row["seed"] for row in rows], "runs": sorted(rows, key=lambda x: x["seed"]),
-           "recipe": {k: v for k, v in first.items() if k != "seed"}, "commit": _commit(),
+           "recipe": {k: v for k, v in first.items() if k != "seed"}, "commit": commit, "collected": collected,
            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "versions": _versions(),
            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -87,6 +88,7 @@ def main(argv=None):
     ap.add_argument("--out-dir", type=Path, default=ROOT/"bench"/"results"/"published")
     ap.add_argument("--collect", type=Path, nargs="+", metavar="RUN", help="build the file from these run folders instead")
     a = ap.parse_args(argv)
+    commit = _commit()  # before the runs: the code they ran (for --collect: the code when collected)
     if a.collect:
         runs = a.collect
         opts = a.option
@@ -105,7 +107,7 @@ def main(argv=None):
                 subprocess.run(cmd, env=env, check=True)
             runs.append(run)
     rows = [_row(r) for r in runs]
-    out = _write(rows, runs, opts, threads, a.tag, a.out_dir)
+    out = _write(rows, runs, opts, threads, a.tag, a.out_dir, commit, bool(a.collect))
     for row in rows: print(f"seed {row['seed']}: valid NDCG@10 {row['valid']['NDCG@10']:.4f}, test NDCG@10 {row['test']['NDCG@10']:.4f} "
                            f"HR@10 {row['test']['HR@10']:.4f}, best epoch {row['best_epoch']} of {row['epochs_run']}, {row['seconds']} s")
     print("wrote", out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)
