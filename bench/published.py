@@ -59,7 +59,10 @@ def _row(run:Path) -> dict:
 
 def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path, commit:str,
            collected:bool) -> Path:
-    recipes = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
+    from recsys_nb.experiment import recipe
+    raw = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
+    base = recipe(raw[0]["name"]).to_dict()   # a key a run's recipe lacks (an older run) has today's default value
+    recipes = [{k: ({**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v) for k, v in r.items()} for r in raw]
     first = recipes[0]
     for run, r in zip(runs[1:], recipes[1:]):
         a, b = {k: v for k, v in first.items() if k != "seed"}, {k: v for k, v in r.items() if k != "seed"}
