@@ -85,7 +85,7 @@ def main(argv=None):
     ap.add_argument("--dataset"); ap.add_argument("--model")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("-o", "--option", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--threads", type=int, help="torch/BLAS threads per run (default 1; with --collect: what the runs used, else unrecorded)")
     ap.add_argument("--tag", help="suffix of the result file (a variant of the defaults)")
     ap.add_argument("--runs-dir", type=Path, default=ROOT/"runs"/"published")
     ap.add_argument("--out-dir", type=Path, default=ROOT/"bench"/"results"/"published")
@@ -95,11 +95,12 @@ def main(argv=None):
     if a.collect:
         runs = a.collect
         opts = a.option
-        threads = None if "--threads" not in (argv or sys.argv) else a.threads
+        threads = a.threads
     else:
         if not (a.dataset and a.model): ap.error("--dataset and --model are needed (or --collect RUN ...)")
-        env = {**os.environ, "OMP_NUM_THREADS": str(a.threads), "MKL_NUM_THREADS": str(a.threads)}
-        runs, opts, threads = [], a.option, a.threads
+        threads = a.threads or 1
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
+        runs, opts = [], a.option
         for s in a.seeds:
             run = a.runs_dir/f"{a.dataset}-{a.model}{'-' + a.tag if a.tag else ''}-seed{s}"
             cmd = [sys.executable, "-m", "recsys_nb.cli", "train", "--model", a.model, "--dataset", a.dataset, "--seed", str(s),
