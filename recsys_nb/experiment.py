@@ -82,9 +82,10 @@ def trainer_defaults() -> dict:
     return _plain({k: d[k] for k in TRAINER_OPTIONS})
 
 def eval_defaults() -> dict:
-    "The evaluation options of a recipe: cut-offs, seen-item exclusion, users per chunk, extra metrics, MostPop row."
+    "The evaluation options of a recipe: cut-offs, seen-item exclusion, users per chunk, extra metrics, MostPop row, refit."
     d = _signature_defaults(Trainer.__init__)
-    return _plain(dict(ks=d["ks"], exclude_seen=d["exclude_seen"], chunk_size=d["eval_chunk_size"], extra="", baseline=True))
+    return _plain(dict(ks=d["ks"], exclude_seen=d["exclude_seen"], chunk_size=d["eval_chunk_size"], extra="", baseline=True,
+                       refit=False))
 
 # %% ../nbs/35_experiment.ipynb #c3b01c62
 @dataclass
@@ -361,6 +362,28 @@ def _protocol(r:Recipe, split:Split) -> dict:
     return {"dataset": r.dataset, "split": r.split["kind"], "n_items": split.data.n_items, "n_test_rows": len(split.test)}
 
 # %% ../nbs/35_experiment.ipynb #30425782
+def _trainer(r:Recipe, model, batches, valid, test, out, device, resume, split, data_dir, progress, on_epoch=None, **opts) -> Trainer:
+    "The `Trainer` of recipe `r` (its trainer and eval sections) for `model` on `batches`."
+    opts = {**r.trainer, **opts}
+    if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = valid
+    return Trainer(model, batches, valid, test, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
+                   eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
+                   progress=progress, config={"recipe": r.to_dict(), "split": getattr(split, "info", {}),
+                                              "data_dir": None if data_dir is None else str(data_dir)}, **opts)
+
+def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool) -> tuple[Run, dict]:
+    "Train `r` afresh (reseeded) on `split.refit()` for `epochs` epochs, no validation, and evaluate it on test."
+    t0, rs = time.perf_counter(), split.refit()
+    res = build(r, split=rs)
+    sub = None if out is None else Path(out)/"refit"
+    tr = _trainer(r, res.model, res.model.train_batches(rs, seed=r.seed, **r.data), None, res.eval.get("test"), sub, device,
+                  resume and sub is not None and (sub/"checkpoints"/"last.pt").exists(), rs, data_dir, progress,
+                  epochs=epochs, monitor="NDCG@10" if r.trainer.get("monitor") == "valid_loss" else r.trainer.get("monitor"))
+    tr.fit()
+    m = tr.finish(protocol=_protocol(r, rs))
+    res.eval = {"test": res.eval["test"]}
+    return res, {"test": m["test"], "refit": {"epochs": epochs, "train_rows": len(rs.train), "seconds": time.perf_counter() - t0}}
+
 def run(recipe:Recipe, # What to train
         dataset:str|None=None, # Replaces `recipe.dataset`
         seed:int|None=None, # Replaces `recipe.seed`
@@ -388,16 +411,20 @@ def run(recipe:Recipe, # What to train
     if verbose: print(f"{r.name} on {r.dataset if given is None else split.data.name or 'the given split'}: {split}", flush=True)
     if out is not None and is_main_process(): r.save(Path(out)/"recipe.toml")
     has_params = any(p.requires_grad for p in model.parameters())
+    refit = bool(r.eval.get("refit")) and test and has_params and "valid" in evals
     batches = model.train_batches(split, seed=r.seed, **r.data) if has_params else None
-    opts = {**r.trainer, "epochs": r.trainer["epochs"] if has_params else 0}
-    if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = evals.get("valid")
-    tr = Trainer(model, batches, evals.get("valid"), evals.get("test") if test else None, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
-                 eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
-                 progress=progress, config={"recipe": r.to_dict(), "split": getattr(split, "info", {}),
-                                            "data_dir": None if data_dir is None else str(data_dir)}, **opts)
+    tr = _trainer(r, model, batches, evals.get("valid"), evals.get("test") if test and not refit else None, out, device, resume,
+                  split, data_dir, progress, on_epoch, epochs=r.trainer["epochs"] if has_params else 0)
     tr.fit()
     m = tr.finish(protocol=_protocol(r, split))
-    for w, extra in _extra_metrics(res, ("valid", "test") if test else ("valid",)).items(): m[w] = {**m.get(w, {}), **extra}
+    for w, extra in _extra_metrics(res, ("valid",) if refit or not test else ("valid", "test")).items(): m[w] = {**m.get(w, {}), **extra}
+    if refit:   # the chosen number of epochs, on train + validation; the test is the refit model's
+        chosen = evaluate(model, evals["test"], ks=tr.ks, exclude_seen=tr.exclude_seen, chunk_size=r.eval["chunk_size"]).metrics
+        if verbose: print(f"refit on train and validation for {m['best_epoch'] or m['epochs_run']} epochs", flush=True)
+        res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress)
+        more["refit"]["test_before"] = chosen   # the chosen model's test, for comparison only
+        m.update(more); model, split, evals = res.model, res.split, res.eval
+        for w, extra in _extra_metrics(res, ("test",)).items(): m[w] = {**m.get(w, {}), **extra}
     if test and r.eval.get("baseline") and not isinstance(model, MostPop) and "test" in evals and tr.is_main:
         m["baseline"] = {"MostPop": {"test": evaluate(MostPop.from_split(split), evals["test"], ks=tr.ks).metrics}}
     m["seconds"] = time.perf_counter() - t0
@@ -443,16 +470,19 @@ def load_run(path:str|Path, # A run folder written by `run` (or `recsys-nb train
              data_dir=None, # Folder holding MovieLens data (default: the one the run used)
              download:bool=True, # Download missing MovieLens data
             ) -> Run:
-    "The run in `path`: its recipe, data, split, metrics and the model with its best (else last) weights."
+    "The run in `path`: its recipe, data, split, metrics and the model with its best (else last) weights (the refit model's, when refit)."
     path = Path(path)
     r = _run_recipe(path)
     cfg = json.loads((path/"config.json").read_text()) if (path/"config.json").exists() else {}
     res = build(r, data_dir if data_dir is not None else cfg.get("data_dir"), download)
+    ckpts = path/"checkpoints"
+    if r.eval.get("refit") and (path/"refit"/"checkpoints").exists():   # the model that was tested, and the split it learned
+        res = build(r, split=res.split.refit()); res.eval = {"test": res.eval["test"]}; ckpts = path/"refit"/"checkpoints"
     for name in ("best.pt", "last.pt"):
-        p = path/"checkpoints"/name
+        p = ckpts/name
         if p.exists(): res.model.load_state_dict(load_checkpoint(p)["model"]); break
     else:
-        if any(q.requires_grad for q in res.model.parameters()): raise FileNotFoundError(f"no checkpoint in {path/'checkpoints'}")
+        if any(q.requires_grad for q in res.model.parameters()): raise FileNotFoundError(f"no checkpoint in {ckpts}")
     if (path/"metrics.json").exists(): res.metrics = json.loads((path/"metrics.json").read_text())
     res.out = path
     return res

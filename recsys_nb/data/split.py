@@ -261,6 +261,13 @@ def histories(self:Split,
     if cnt is None: return padded_histories(u[m], items[m], d.n_users, max_len)
     return pad_ranges(items.astype(np.int64, copy=False), bounds[:-1] + cnt, cnt, int(max_len))
 
+# %% ../../nbs/04_data.split.ipynb #dfcf39bb
+@patch
+def refit(self:Split) -> Split:
+    "Train and validation rows together as train, no validation, the same test: the split to refit a chosen model on."
+    tr, va, te = self.masks
+    return Split(self.data, masks=(tr | va, np.zeros_like(va), te), kind=self.kind, info={**self.info, "refit": True})
+
 # %% ../../nbs/04_data.split.ipynb #44330b1d
 def _user_last(f:pd.DataFrame, n_users:int) -> np.ndarray:
     "Latest timestamp of each user in a user/time-sorted frame (int64 min where the user has no rows)."
