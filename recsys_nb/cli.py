@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,8 +18,8 @@ import recsys_nb
 from .experiment import Recipe  # the parser lists the experiment layer's models anyway
 
 # %% auto #0
-__all__ = ['DEMO_EPOCHS', 'subcommand', 'make_parser', 'main', 'version', 'data', 'recipe_from_args', 'train', 'evaluate_run',
-           'recommend_cmd', 'tune_cmd']
+__all__ = ['DEMO_EPOCHS', 'REC_SUFFIXES', 'subcommand', 'make_parser', 'main', 'version', 'data', 'recipe_from_args', 'train',
+           'evaluate_run', 'recommend_cmd', 'tune_cmd']
 
 # %% ../nbs/40_cli.ipynb #fb628a36
 _COMMANDS: dict[str, tuple[Callable, Callable|None, str]] = {}
@@ -307,6 +309,9 @@ def evaluate_run(args) -> int:
     from recsys_nb.evaluate import evaluate
     from recsys_nb.experiment import load_run
     res = load_run(args.run)
+    if args.which == "valid" and len(res.split.valid) == 0:
+        raise ValueError(f"{args.run} was refit on train and validation (eval.refit): its model has learned the validation rows; "
+                         "evaluate it with --which test")
     model = res.model.to(get_device(args.device))
     data = EvalBatcher.from_split(res.split, args.which, max_len=getattr(model, "max_len", 200), n_neg=args.sampled,
                                   sampler=args.sampler, seed=res.recipe.seed)
@@ -318,12 +323,21 @@ def evaluate_run(args) -> int:
     return 0
 
 # %% ../nbs/40_cli.ipynb #f8e84a9e
+REC_SUFFIXES = (".parquet", ".pq", ".csv", ".tsv")
+
 def _rec_args(p):
     p.add_argument("--run", required=True, help="run folder written by `recsys-nb train`")
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--user", help="raw user id, as in the data")
     g.add_argument("--titles", nargs="+", help="titles someone liked, oldest first")
+    g.add_argument("--all-users", action="store_true", help="every user of the data, written to --out")
     p.add_argument("-k", type=_positive_int, default=10, help="how many items (default: 10)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="with --all-users: the file to write, Parquet (.parquet, .pq) or CSV (.csv, .tsv) by its suffix")
+    p.add_argument("--force", action="store_true", help="replace an existing --out file")
+    p.add_argument("--batch-size", type=_positive_int, default=1024, help="with --all-users: users per chunk (default: 1024)")
+    p.add_argument("--format", choices=("table", "json"), default="table", help="how to print one user's items (default: table)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
 
 def _raw_user(inter, text:str):
     "The raw user id `text` names in `inter`, or a clear error."
@@ -335,18 +349,46 @@ def _raw_user(inter, text:str):
         raise ValueError(f"user {text!r} is not in {inter.name or 'the data'} ({inter.n_users:,} users): pass a raw user id of the data")
     return user
 
-@subcommand("recommend", "Print the top-k unseen items for a user or a list of titles, from a trained run", _rec_args)
+def _check_out(out:Path|None, force:bool) -> Path:
+    "The --out of `recommend --all-users`, checked before any work: a known suffix, a folder that exists, no file replaced unasked."
+    if out is None: raise ValueError("--all-users writes a file: pass --out recs.parquet (or .csv)")
+    if out.suffix.lower() not in REC_SUFFIXES: raise ValueError(f"--out {out}: use a {', '.join(REC_SUFFIXES)} file name")
+    if out.exists() and not force: raise ValueError(f"--out {out} already exists: pass --force to replace it, or choose another name")
+    if not out.parent.exists(): raise ValueError(f"--out {out}: the folder {out.parent} does not exist")
+    return out
+
+def _write_recs(recs, out:Path):
+    if out.suffix.lower() in (".csv", ".tsv"): recs.to_csv(out, index=False, sep="\t" if out.suffix.lower() == ".tsv" else ",")
+    else: recs.to_parquet(out, index=False)
+
+@subcommand("recommend", "Print the top-k unseen items for a user or a list of titles, or write them for every user, from a trained run", _rec_args)
 def recommend_cmd(args) -> int:
     "The `recsys-nb recommend` command."
     import pandas as pd
 
+    from recsys_nb.core import get_device
     from recsys_nb.experiment import load_run
-    from recsys_nb.recommend import recommend, recommend_for_titles
+    from recsys_nb.recommend import recommend, recommend_all, recommend_for_titles
+    out = _check_out(args.out, args.force) if args.all_users else None
+    if out is None and args.out is not None: raise ValueError("--out is for --all-users; one user's items are printed")
     res = load_run(args.run)
-    if args.user is not None: recs = recommend(res.model, res.data, _raw_user(res.data, args.user), k=args.k)
-    else: recs = recommend_for_titles(res.model, res.data, args.titles, k=args.k)
+    model = res.model.to(get_device(args.device))
+    if args.all_users:
+        t0 = time.perf_counter()
+        recs = recommend_all(model, res.data, k=args.k, batch_size=args.batch_size, progress=sys.stderr.isatty())
+        _write_recs(recs, out)
+        print(f"wrote {len(recs):,} recommendations for {recs['user'].nunique():,} users to {out} "
+              f"({time.perf_counter() - t0:.1f} s, top {args.k}, seen items excluded)")
+        return 0
+    if args.user is not None: recs = recommend(model, res.data, _raw_user(res.data, args.user), k=args.k)
+    else: recs = recommend_for_titles(model, res.data, args.titles, k=args.k)
+    recs = recs.drop(columns=["item_idx"])
+    if args.format == "json":
+        recs.insert(0, "rank", range(1, len(recs) + 1))
+        _print_json(json.loads(recs.to_json(orient="records")))
+        return 0
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
-        print(recs.drop(columns=["item_idx"]).to_string(index=False))
+        print(recs.to_string(index=False))
     return 0
 
 # %% ../nbs/40_cli.ipynb #82b68d7f

@@ -11,11 +11,14 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
+from tqdm.auto import tqdm
 
+from .data.histories import padded_histories
+from .data.sampling import SeenItems
 from .evaluate import model_device
 
 # %% auto #0
-__all__ = ['recommend_history', 'recommend', 'find_items', 'recommend_for_titles']
+__all__ = ['recommend_history', 'recommend', 'recommend_all', 'find_items', 'recommend_for_titles']
 
 # %% ../nbs/31_recommend.ipynb #3c166bf2
 def _inter(data):
@@ -90,6 +93,47 @@ def recommend(model:nn.Module, # Implements `score(batch)`
     df = inter.df
     lo, hi = np.searchsorted(df["user"].to_numpy(), [u, u + 1])  # rows are sorted by user, then time
     return recommend_history(model, inter, df["item"].to_numpy()[lo:hi], k=k, user=u)
+
+# %% ../nbs/31_recommend.ipynb #62095724
+@torch.no_grad()
+def recommend_all(model:nn.Module, # Implements `score(batch)` from `users` and `history`
+                  data, # `Interactions` or `Split`: every interaction is history and is excluded
+                  k:int=10, # Items per user
+                  batch_size:int=1024, # Users per chunk; memory is O(batch_size x n_items)
+                  users=None, # Dense user ids to serve (default: every user)
+                  progress:bool=False, # A progress bar over the chunks
+                 ) -> pd.DataFrame:
+    "Top-`k` unseen items of every user: columns user, rank, item (raw ids), score, and title where known."
+    inter = _inter(data)
+    for name, v in (("k", k), ("batch_size", batch_size)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1: raise ValueError(f"{name} must be a positive integer, got {v!r}")
+    us = np.arange(inter.n_users, dtype=np.int64) if users is None else np.asarray(users, dtype=np.int64).ravel()
+    if len(us) and (us.min() < 0 or us.max() >= inter.n_users): raise ValueError(f"users must be dense user ids in 0..{inter.n_users - 1}")
+    u, it = inter.df["user"].to_numpy(), inter.df["item"].to_numpy()
+    hist = padded_histories(u, it, inter.n_users, _max_len(model))
+    seen = SeenItems.from_arrays(u, it, inter.n_users, inter.n_items)
+    k = min(int(k), inter.n_items)
+    dev, was = model_device(model), model.training
+    model.eval()
+    idx, val = [], []
+    try:
+        for s in tqdm(range(0, len(us), batch_size), desc="recommending", disable=not progress, unit="chunk"):
+            ub = us[s:s + batch_size]
+            t = torch.from_numpy(ub)
+            sc = model.score({"users": t.to(dev), "history": hist[t].to(dev)}).float()
+            if sc.shape != (len(ub), inter.n_items + 1):
+                raise ValueError(f"{type(model).__name__}.score returned shape {tuple(sc.shape)}, expected ({len(ub)}, n_items + 1)")
+            sc.masked_fill_(seen.mask(ub, dev), float("-inf"))
+            v, i = torch.topk(sc, k, dim=1)
+            idx.append(i.cpu()); val.append(v.cpu())
+    finally: model.train(was)
+    I = torch.cat(idx).numpy().ravel() if idx else np.zeros(0, np.int64)
+    S = torch.cat(val).numpy().ravel() if val else np.zeros(0, np.float32)
+    keep = np.isfinite(S)    # fewer than k unseen items: no row for the rest
+    rows, I, S = np.repeat(us, k)[keep], I[keep], S[keep]
+    out = pd.DataFrame({"user": inter.decode_users(rows), "rank": np.tile(np.arange(1, k + 1), len(us))[keep], "item": inter.decode_items(I), "score": S})
+    if inter.items is not None and "title" in inter.items.columns: out.insert(3, "title", inter.items["title"].reindex(I).to_numpy())
+    return out
 
 # %% ../nbs/31_recommend.ipynb #0527d7cb
 def find_items(data, # `Interactions` or `Split` with item titles
