@@ -19,7 +19,7 @@ from .experiment import Recipe  # the parser lists the experiment layer's models
 
 # %% auto #0
 __all__ = ['DEMO_EPOCHS', 'REC_SUFFIXES', 'subcommand', 'make_parser', 'main', 'version', 'data', 'recipe_from_args', 'train',
-           'evaluate_run', 'recommend_cmd', 'tune_cmd']
+           'evaluate_run', 'recommend_cmd', 'tune_cmd', 'export_cmd']
 
 # %% ../nbs/40_cli.ipynb #fb628a36
 _COMMANDS: dict[str, tuple[Callable, Callable|None, str]] = {}
@@ -425,6 +425,25 @@ def tune_cmd(args) -> int:
     print(f"test of the best recipe ({done}):")
     _print_table({best.name: res["test"], **{k: v["test"] for k, v in res.get("baseline", {}).items()}}, res["protocol"]["ks"])
     print(f"\nbest recipe: {out/'best.toml'}  (recsys-nb train --config {out/'best.toml'})")
+    return 0
+
+# %% ../nbs/40_cli.ipynb #95a8fd00
+def _export_args(p):
+    p.add_argument("--run", required=True, help="run folder written by `recsys-nb train`")
+    p.add_argument("--out", required=True, type=Path, help="folder to write the scorer to (new or empty)")
+    p.add_argument("-k", type=_positive_int, default=10, help="items the scorer returns at most (default: 10)")
+
+@subcommand("export", "Write a trained run's model as a scorer that loads with PyTorch alone (torch.export, raw ids)", _export_args)
+def export_cmd(args) -> int:
+    "The `recsys-nb export` command."
+    from recsys_nb.experiment import load_run
+    from recsys_nb.export import export_model
+    out = args.out
+    if out.exists() and (not out.is_dir() or any(out.iterdir())): raise ValueError(f"--out {out} already holds files: choose an empty or new folder")
+    res = load_run(args.run)
+    export_model(res.model, res.data, out, k=args.k, name=res.recipe.name)
+    print(f"wrote {out}/ (scorer.pt2, items.json, users.json, meta.json, scorer.py): load it without recsys_nb with\n"
+          f"  import sys; sys.path.insert(0, {str(out)!r}); from scorer import Scorer; Scorer({str(out)!r}).recommend([...raw item ids...])")
     return 0
 
 # %% ../nbs/40_cli.ipynb #3840a007

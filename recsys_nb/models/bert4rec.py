@@ -108,9 +108,11 @@ class BERT4Rec(nn.Module):
 
     def with_mask_token(self, history:torch.Tensor) -> torch.Tensor: # (B, L) left-padded histories
         "The model's input for scoring: the history, then the mask token, the oldest item dropped when over `max_len`."
-        last = history[:, -1] == self.mask_token
-        if last.all(): return history[:, -self.max_len:]  # the batcher already appended it
-        if last.any(): raise ValueError("some histories end with the mask token and others do not")
+        if torch.compiler.is_exporting(): last = None     # an exported scorer takes plain histories: always append
+        else:
+            last = history[:, -1] == self.mask_token
+            if last.all(): return history[:, -self.max_len:]  # the batcher already appended it
+        if last is not None and last.any(): raise ValueError("some histories end with the mask token and others do not")
         mask = history.new_full((history.shape[0], 1), self.mask_token)
         return torch.cat([history[:, -(self.max_len - 1):], mask], 1)
 

@@ -23,7 +23,8 @@ __all__ = ['MF', 'BPR']
 
 # %% ../../nbs/21_models.mf.ipynb #48dd0635
 def _check_ids(t:torch.Tensor, hi:int, name:str, lo:int=0):
-    "Raise a `ValueError` naming the first id of `t` outside `lo..hi`."
+    "Raise a `ValueError` naming the first id of `t` outside `lo..hi` (not checked inside `torch.export`: no data-dependent branch)."
+    if torch.compiler.is_exporting(): return
     if t.numel() and (t.min() < lo or t.max() > hi):
         bad = ((t < lo) | (t > hi)).flatten().nonzero()[0, 0]
         raise ValueError(f"{name} must be ids in {lo}..{hi}; got {int(t.flatten()[bad])} at position {int(bad)}")

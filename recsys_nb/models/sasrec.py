@@ -184,6 +184,7 @@ def _fit_len(seq:torch.Tensor, L:int) -> torch.Tensor:
 
 def _trim(*seqs:torch.Tensor) -> tuple:
     "Drop the leading columns that are padding in every row of the first tensor (exact, by padding invariance)."
+    if torch.compiler.is_exporting(): return seqs   # an exported program keeps every column: no shape from the data
     real = (seqs[0] != 0).any(0)
     first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
     return tuple(x[:, first:] for x in seqs)
