@@ -21,6 +21,7 @@ if cfg.get('pip_requirements'): requirements += shlex.split(cfg.get('pip_require
 dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 bench_requirements = shlex.split(cfg.get('bench_requirements', ''))
 tune_requirements = shlex.split(cfg.get('tune_requirements', ''))
+tb_requirements = shlex.split(cfg.get('tb_requirements', ''))
 min_python = cfg['min_python']
 
 setuptools.setup(
@@ -35,7 +36,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'bench': bench_requirements, 'tune': tune_requirements},
+    extras_require={'dev': dev_requirements, 'bench': bench_requirements, 'tune': tune_requirements, 'tb': tb_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -178,7 +178,8 @@ def _train_args(p):
                    help="any recipe option, e.g. -o model.dropout=0.3 -o data.batch_size=256 (TOML values)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--seed", type=int, default=None, help="seed of the data, split, initialisation and batches (default 0)")
-    p.add_argument("--out", default=None, help="run folder (default: runs/<model>-<dataset>-seed<seed>)")
+    p.add_argument("--out", default=None, help="run folder (default: runs/<model>-<dataset>-seed<seed>); with the tb extra "
+                   "(pip install 'recsys_nb[tb]') TensorBoard logs of loss, learning rate and validation metrics go to OUT/tb")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint, with its recipe.toml")
     p.add_argument("--no-baseline", action="store_true", help="do not evaluate MostPop beside the model (eval.baseline=false)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")

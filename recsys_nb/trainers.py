@@ -11,6 +11,7 @@ import math
 import os
 import queue as _queue
 import random
+import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable
@@ -35,7 +36,7 @@ from .evaluate import evaluate
 # %% auto #0
 __all__ = ['OPTIMIZERS', 'SCHEDULERS', 'MultiOptimizer', 'make_optimizer', 'make_scheduler', 'GradClipper', 'rng_state',
            'set_rng_state', 'save_checkpoint', 'load_checkpoint', 'init_distributed', 'is_main_process', 'shard_batch',
-           'ShardedBatches', 'Trainer', 'overfit_batch', 'fit_hogwild', 'plot_history']
+           'ShardedBatches', 'interactive', 'epoch_line', 'Trainer', 'overfit_batch', 'fit_hogwild', 'plot_history']
 
 # %% ../nbs/30_trainers.ipynb #f846500d
 def _sparse_params(model:nn.Module) -> set[int]:
@@ -271,6 +272,18 @@ def _write_history(rows:list[dict], path:Path):
         w = csv.DictWriter(f, cols); w.writeheader(); w.writerows(rows)
     os.replace(tmp, path)
 
+# %% ../nbs/30_trainers.ipynb #274525b3
+def interactive() -> bool:
+    "Whether progress bars can redraw in place: stderr is a terminal, or the code runs in a Jupyter kernel."
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
+
+def epoch_line(row:dict, epochs:int, monitor:str="NDCG@10", best:bool=False) -> str:
+    "One line for an epoch of the history: loss, the monitored validation metric when validated, seconds."
+    s = f"epoch {row['epoch']}/{epochs}: loss {row['loss']:.4f}"
+    key = monitor if monitor == "valid_loss" else f"valid_{monitor}"
+    if key in row: s += f", {key.replace('_', ' ', 1)} {row[key]:.4f}" + (" (best)" if best else "")
+    return s + f", {row.get('seconds', float('nan')):.1f} s"
+
 # %% ../nbs/30_trainers.ipynb #7087da6a
 class Trainer:
     "Train any model with `loss(batch)`/`score(batch)`: validation, early stopping, checkpoints and exact resume."
@@ -300,7 +313,7 @@ class Trainer:
                  resume:bool=False, # Continue from `out_dir/checkpoints/last.pt` when it exists
                  seed:int=0, # Seed set at the start of `fit`
                  config:dict|None=None, # Extra configuration to record (dataset, split, model options)
-                 progress:bool=True, # Show tqdm progress bars
+                 progress:bool=True, # Progress: tqdm bars on a terminal or in Jupyter, else one line per epoch
                  max_batches:int|None=None, # Stop each epoch after this many batches (smoke tests)
                  find_unused_parameters:bool=False, # DistributedDataParallel: allow parameters without gradients
                  on_epoch:Callable|None=None, # Called as `on_epoch(trainer, row)` after each epoch (a tuner's report)
@@ -316,6 +329,8 @@ class Trainer:
             self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         if bf16 and self.device.type != "cuda": bf16 = False  # autocast in bf16 is for CUDA; stay exact on CPU
         self.bf16, self.seed, self.progress, self.max_batches = bf16, seed, progress, max_batches
+        self._bars = progress and self.is_main and interactive()   # elsewhere (a log file, CI): `_lines`
+        self._lines = progress and self.is_main and not self._bars
         self.mode = "min" if monitor.endswith("loss") else "max"
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.resume = resume
@@ -409,7 +424,7 @@ def _train_epoch(self, epoch:int, bar) -> dict:
     n = len(self.train_data) if hasattr(self.train_data, "__len__") else None
     if self.max_batches: n = min(n or self.max_batches, self.max_batches)
     tot, cnt, norms, t0 = 0.0, 0, [], time.perf_counter()
-    with tqdm(total=n, desc=f"epoch {epoch}", leave=False, disable=not (self.progress and self.is_main), dynamic_ncols=True) as bb:
+    with tqdm(total=n, desc=f"epoch {epoch}", leave=False, disable=not self._bars, dynamic_ncols=True) as bb:
         for i, batch in enumerate(self.train_data):
             if self.max_batches and i >= self.max_batches: break
             batch = _to(batch, self.device)
@@ -465,7 +480,9 @@ def _start(self):
     try:
         from torch.utils.tensorboard import SummaryWriter
         self._tb = SummaryWriter(str(self.out_dir/"tb"))
-    except Exception: self._tb = None  # tensorboard is optional
+    except ModuleNotFoundError:   # tensorboard is an optional extra: say so once, where the logs would have gone
+        self._tb = None
+        if self.progress: print(f"TensorBoard logs are off: pip install 'recsys_nb[tb]' to have them written to {self.out_dir/'tb'}")
 
 @patch_to(Trainer)
 def _log(self, row:dict):
@@ -483,7 +500,7 @@ def fit(self) -> list[dict]:
     seed_everything(self.seed + self.rank)  # rank 0 and single processes: `seed`
     self._start()
     stop = self.patience is not None and self.bad_evals >= self.patience
-    with tqdm(total=self.epochs, initial=self.epoch, desc="training", disable=not (self.progress and self.is_main), dynamic_ncols=True) as bar:
+    with tqdm(total=self.epochs, initial=self.epoch, desc="training", disable=not self._bars, dynamic_ncols=True) as bar:
         while self.epoch < self.epochs and not stop:
             e = self.epoch + 1
             t0 = time.perf_counter()
@@ -501,6 +518,7 @@ def fit(self) -> list[dict]:
             row["seconds"] = time.perf_counter() - t0
             self.epoch = e
             self._log(row)
+            if self._lines: print(epoch_line(row, self.epochs, self.monitor, self.best_epoch == e), flush=True)
             if self.best_epoch == e or (self.best_epoch is None and self.valid is None): self._save("best")
             self._save("last")
             if self.on_epoch is not None: self.on_epoch(self, row)   # may raise to stop the run (a pruned trial)
