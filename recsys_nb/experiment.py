@@ -36,10 +36,10 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 # %% auto #0
-__all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'DATA_SUFFIXES', 'model_class', 'model_defaults',
-           'data_defaults', 'trainer_defaults', 'eval_defaults', 'Recipe', 'recipe', 'parse_value', 'load_dataset',
-           'load_interactions', 'dataset_name', 'Run', 'build', 'RunConflict', 'check_run_folder', 'run', 'run_folds',
-           'load_run', 'resume']
+__all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'DATA_SUFFIXES', 'AUTO_REFIT_COLD',
+           'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults', 'eval_defaults', 'Recipe', 'recipe',
+           'parse_value', 'load_dataset', 'load_interactions', 'dataset_name', 'Run', 'build', 'RunConflict',
+           'check_run_folder', 'refit_wanted', 'run', 'run_folds', 'load_run', 'resume']
 
 # %% ../nbs/35_experiment.ipynb #3cb87c3d
 MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST, "bert4rec": BERT4Rec}
@@ -85,7 +85,7 @@ def eval_defaults() -> dict:
     "The evaluation options of a recipe: cut-offs, seen-item exclusion, users per chunk, extra metrics, MostPop row, refit."
     d = _signature_defaults(Trainer.__init__)
     return _plain(dict(ks=d["ks"], exclude_seen=d["exclude_seen"], chunk_size=d["eval_chunk_size"], extra="", baseline=True,
-                       refit=False))
+                       refit="auto"))
 
 # %% ../nbs/35_experiment.ipynb #c3b01c62
 @dataclass
@@ -126,12 +126,21 @@ def recipe(name:str, # A key of `MODELS`
 def _closest_first(key:str, keys) -> list[str]:
     return sorted(keys, key=lambda k: -difflib.SequenceMatcher(None, key, k).ratio())
 
+def _toml_text(v) -> str: return "true" if v is True else "false" if v is False else repr(v)
+
 def _type_name(v) -> str:
     return {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list",
             dict: "a table"}.get(type(v), type(v).__name__)
 
+OPTION_CHOICES = {"eval.refit": (True, False, "auto")}   # options that take one of a few values of mixed types
+
 def _coerce(key:str, value, default):
-    "`value` checked against the type of `default` (ints accepted for floats, as floats)."
+    "`value` checked against the type of `default` (ints accepted for floats, as floats), or against its choices."
+    if key in OPTION_CHOICES:
+        choices = OPTION_CHOICES[key]
+        if not any(value is c or (isinstance(c, str) and value == c) for c in choices):
+            raise ValueError(f"{key} takes {', '.join(map(_toml_text, choices))} (default {_toml_text(default)}), got {value!r}")
+        return value
     if default is None or value is None: return _plain(value)
     if isinstance(default, bool): ok = isinstance(value, bool)
     elif isinstance(default, int): ok = isinstance(value, int) and not isinstance(value, bool)
@@ -358,6 +367,13 @@ def _extra_metrics(run:Run, which=("valid", "test")) -> dict:
     if name not in EXTRA_METRICS: raise ValueError(f"eval.extra={name!r}: use one of {', '.join(EXTRA_METRICS)}")
     return {w: EXTRA_METRICS[name](run.model, run.split, w) for w in which if len(getattr(run.split, w))}
 
+AUTO_REFIT_COLD = 0.01   # eval.refit="auto": refit when at least this share of the validation items never occurs in train
+
+def refit_wanted(option, split:Split) -> tuple[bool, float]:
+    "Whether `eval.refit` (true, false or \"auto\") refits on `split`, and the share of validation items new to train."
+    share = split.cold_share("valid")
+    return (share >= AUTO_REFIT_COLD if option == "auto" else bool(option)), share
+
 def _protocol(r:Recipe, split:Split) -> dict:
     return {"dataset": r.dataset, "split": r.split["kind"], "n_items": split.data.n_items, "n_test_rows": len(split.test)}
 
@@ -380,7 +396,7 @@ def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir
                   resume and sub is not None and (sub/"checkpoints"/"last.pt").exists(), rs, data_dir, progress,
                   epochs=epochs, monitor="NDCG@10" if r.trainer.get("monitor") == "valid_loss" else r.trainer.get("monitor"))
     tr.fit()
-    m = tr.finish(protocol=_protocol(r, rs))
+    m = tr.finish(protocol={**_protocol(r, rs), "refit": True})
     res.eval = {"test": res.eval["test"]}
     return res, {"test": m["test"], "refit": {"epochs": epochs, "train_rows": len(rs.train), "seconds": time.perf_counter() - t0}}
 
@@ -411,19 +427,20 @@ def run(recipe:Recipe, # What to train
     if verbose: print(f"{r.name} on {r.dataset if given is None else split.data.name or 'the given split'}: {split}", flush=True)
     if out is not None and is_main_process(): r.save(Path(out)/"recipe.toml")
     has_params = any(p.requires_grad for p in model.parameters())
-    refit = bool(r.eval.get("refit")) and test and has_params and "valid" in evals
+    refit, cold = refit_wanted(r.eval.get("refit", False), split)
+    refit = refit and test and has_params and "valid" in evals
     batches = model.train_batches(split, seed=r.seed, **r.data) if has_params else None
     tr = _trainer(r, model, batches, evals.get("valid"), evals.get("test") if test and not refit else None, out, device, resume,
                   split, data_dir, progress, on_epoch, epochs=r.trainer["epochs"] if has_params else 0)
     tr.fit()
-    m = tr.finish(protocol=_protocol(r, split))
+    m = tr.finish(protocol={**_protocol(r, split), "refit": refit, "cold_valid_share": cold})
     for w, extra in _extra_metrics(res, ("valid",) if refit or not test else ("valid", "test")).items(): m[w] = {**m.get(w, {}), **extra}
     if refit:   # the chosen number of epochs, on train + validation; the test is the refit model's
         chosen = evaluate(model, evals["test"], ks=tr.ks, exclude_seen=tr.exclude_seen, chunk_size=r.eval["chunk_size"]).metrics
         if verbose: print(f"refit on train and validation for {m['best_epoch'] or m['epochs_run']} epochs", flush=True)
         res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress)
         more["refit"]["test_before"] = chosen   # the chosen model's test, for comparison only
-        m.update(more); model, split, evals = res.model, res.split, res.eval
+        more.pop("protocol", None); m.update(more); model, split, evals = res.model, res.split, res.eval
         for w, extra in _extra_metrics(res, ("test",)).items(): m[w] = {**m.get(w, {}), **extra}
     if test and r.eval.get("baseline") and not isinstance(model, MostPop) and "test" in evals and tr.is_main:
         m["baseline"] = {"MostPop": {"test": evaluate(MostPop.from_split(split), evals["test"], ks=tr.ks).metrics}}

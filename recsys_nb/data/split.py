@@ -268,6 +268,14 @@ def refit(self:Split) -> Split:
     tr, va, te = self.masks
     return Split(self.data, masks=(tr | va, np.zeros_like(va), te), kind=self.kind, info={**self.info, "refit": True})
 
+@patch
+def cold_share(self:Split, which:str="valid") -> float:
+    "Share of the `which` rows (valid or test) whose item occurs nowhere in train (0.0 when there are none)."
+    rows = getattr(self, which)
+    if len(rows) == 0: return 0.0
+    seen = np.zeros(self.data.n_items + 1, bool); seen[self.train["item"].to_numpy()] = True
+    return float(1 - seen[rows["item"].to_numpy()].mean())
+
 # %% ../../nbs/04_data.split.ipynb #44330b1d
 def _user_last(f:pd.DataFrame, n_users:int) -> np.ndarray:
     "Latest timestamp of each user in a user/time-sorted frame (int64 min where the user has no rows)."
