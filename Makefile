@@ -11,7 +11,7 @@ ifeq ($(origin RECSYS_NB_DATA), undefined)
   endif
 endif
 
-.PHONY: help install install-lib demo demo-run test check export clean-nbs lint nbtest pytest docs docs-check readme readme-check
+.PHONY: help install install-lib demo demo-run test check test-data fetch-data export clean-nbs lint nbtest pytest docs docs-check readme readme-check
 
 help:
 	@echo "make demo     create $(VENV) if needed, install, train SASRec on the built-in synthetic data, print metrics and recommendations"
@@ -45,10 +45,17 @@ demo-run:
 	@echo "Top 10 for user 1 of the synthetic data (history excluded):"
 	recsys-nb recommend --run "$(DEMO_OUT)" --user 1 -k 10
 
-test: install check
+# ml-100k first, before minutes of installing: found, else downloadable, else one line saying what to set
+test: test-data install check
+
+test-data:
+	@python3 tools/test_data.py
+
+fetch-data:
+	@python tools/test_data.py --fetch
 
 # pytest runs last so that its closing line ends the output
-check: clean-nbs export lint readme-check nbtest docs-check pytest
+check: fetch-data clean-nbs export lint readme-check nbtest docs-check pytest
 
 clean-nbs:
 	python tools/unchanged.py nbdev_clean

@@ -111,18 +111,18 @@ def find_data(name:str="ml-100k", # The dataset's folder name, such as "ml-100k"
               data_dir:str|Path|None=None, # Look only here: a folder holding `name/` (or that folder itself)
               start:str|Path|None=None, # Where the walk up to a `shared/data` begins; default the working directory
              ) -> Path: # The absolute folder that holds `name/`
-    "The folder holding the extracted dataset `name`: `data_dir`, else `$RECSYS_NB_DATA`, else a `shared/data` above `start`."
+    "The folder holding the extracted dataset `name`: `data_dir`, else `$RECSYS_NB_DATA`, else a `shared/data` above `start`, else the download cache."
     if data_dir is not None: cands = [Path(data_dir)]
     else:
         env = os.environ.get("RECSYS_NB_DATA", "").strip()
         here = Path(start if start is not None else Path.cwd()).expanduser().resolve()
-        cands = ([Path(env)] if env else []) + [p/"shared"/"data" for p in (here, *here.parents)]
+        cands = ([Path(env)] if env else []) + [p/"shared"/"data" for p in (here, *here.parents)] + [cache_dir()/"data"]
     for c in cands:
         c = c.expanduser().resolve()
         if (c/name).is_dir(): return c
         if c.name == name and c.is_dir(): return c.parent
     where = (f"in data_dir={str(data_dir)!r}" if data_dir is not None else
-             f"in $RECSYS_NB_DATA={env!r} or any shared/data above {here}" if env else
-             f"in any shared/data above {here} ($RECSYS_NB_DATA is not set)")
+             f"in $RECSYS_NB_DATA={env!r}, any shared/data above {here} or {cache_dir()/'data'}" if env else
+             f"in any shared/data above {here} or {cache_dir()/'data'} ($RECSYS_NB_DATA is not set)")
     raise FileNotFoundError(f"{name} not found {where}: set RECSYS_NB_DATA to a folder holding {name}/, "
-                            f"or pass data_dir=")
+                            f"pass data_dir=, or download it with `recsys-nb data download {name}`")
