@@ -131,9 +131,9 @@ project = {title!r}
 author = {author!r}
 copyright = {copyright!r}
 release = {version!r}
-extensions = ["myst_nb"]
+extensions = ["myst_nb", "sphinx-mathjax-offline"]   # MathJax served from the site itself: formulas render offline
 nb_execution_mode = "off"
-myst_enable_extensions = ["colon_fence", "deflist", "html_image", "attrs_inline"]
+myst_enable_extensions = ["colon_fence", "deflist", "html_image", "attrs_inline", "dollarmath", "amsmath"]
 myst_heading_anchors = 4
 html_theme = "furo"
 html_title = {title!r} + " " + {version!r}
@@ -197,6 +197,12 @@ def check_site(pages) -> int:
     for kind in ("modules", "tutorials", "other"):
         for _rel, name in pages[kind]:
             if f'href="{name}.html"' not in side: errs.append(f"{name} is not in the sidebar of index.html")
+    for page in sorted(OUT.rglob("*.html")):   # formulas render: no raw $$ left, MathJax from the site itself
+        if "_static" in page.parts or "_sources" in page.parts: continue
+        html = page.read_text()
+        text = re.sub(r"<script.*?</script>|<pre.*?</pre>|<code.*?</code>", "", html, flags=re.S)
+        if "$$" in text: errs.append(f"{page.relative_to(OUT)} shows raw $$ math")
+        if 'class="math' in html and "_static/mathjax/" not in html: errs.append(f"{page.relative_to(OUT)} has math but no local MathJax")
     for e in errs: print("docs check:", e, file=sys.stderr)
     if not errs: print(f"docs check: ok ({sum(len(pages[k]) for k in ('modules','tutorials','other')) + 1} pages, core API rendered)")
     return 1 if errs else 0
