@@ -227,8 +227,9 @@ def recipe_from_args(args, base=None) -> Recipe:
 def _print_table(rows:dict, ks=(10,)):
     keys = [f"{m}@{k}" for k in ks for m in ("HR", "NDCG")] + ["MRR"]
     keys += [k for k in ("AUC", "Precision@5", "RMSE", "MAE") if any(k in r for r in rows.values())]
-    print(f"{'model':<12}" + "".join(f"{k:>12}" for k in keys))
-    for name, m in rows.items(): print(f"{name:<12}" + "".join(f"{m.get(k, float('nan')):>12.4f}" for k in keys))
+    w = [max(12, len(k) + 2) for k in keys]   # two spaces at least between columns
+    print(f"{'model':<12}" + "".join(f"{k:>{n}}" for k, n in zip(keys, w)))
+    for name, m in rows.items(): print(f"{name:<12}" + "".join(f"{m.get(k, float('nan')):>{n}.4f}" for k, n in zip(keys, w)))
 
 def _run_folder(args, r) -> Path:
     from recsys_nb.experiment import dataset_name

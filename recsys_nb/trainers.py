@@ -192,8 +192,15 @@ def load_checkpoint(path:str|Path, map_location="cpu") -> dict:
     if not path.is_file(): raise FileNotFoundError(f"No checkpoint at {path}")
     try: return torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise RuntimeError(f"Checkpoint {path} could not be read ({type(e).__name__}: {str(e)[:200]}); it is truncated, "
+        raise RuntimeError(f"Checkpoint {path} could not be read ({type(e).__name__}: {_first_sentence(str(e))}); it is truncated, "
                            "corrupt or not a recsys_nb checkpoint. Delete it, or start without resume.") from None
+
+def _first_sentence(text:str, limit:int=200) -> str:
+    "The first line of an error message, cut at a sentence end (never mid-word) when it is longer than `limit`."
+    line = (text.strip().splitlines() or [""])[0].strip()
+    if len(line) <= limit: return line
+    cut = line.rfind(". ", 0, limit)
+    return line[:cut + 1] if cut > 0 else line[:line.rfind(" ", 0, limit)] + " ..."
 
 # %% ../nbs/30_trainers.ipynb #f403d626
 def init_distributed(backend:str|None=None, # "nccl", "gloo" or None (NCCL when CUDA is available, else gloo)
@@ -329,7 +336,7 @@ class Trainer:
             self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         if bf16 and self.device.type != "cuda": bf16 = False  # autocast in bf16 is for CUDA; stay exact on CPU
         self.bf16, self.seed, self.progress, self.max_batches = bf16, seed, progress, max_batches
-        self._bars = progress and self.is_main and interactive()   # elsewhere (a log file, CI): `_lines`
+        self._bars = progress and self.is_main and interactive() and epochs > 0   # elsewhere (a log, CI): `_lines`
         self._lines = progress and self.is_main and not self._bars
         self.mode = "min" if monitor.endswith("loss") else "max"
         self.out_dir = Path(out_dir) if out_dir is not None else None

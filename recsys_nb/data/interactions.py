@@ -270,7 +270,13 @@ def _build(df:pd.DataFrame, user_col:str, item_col:str, rating_col:str|None, tim
     for c in (user_col, item_col):
         if isinstance(df[c].dtype, np.dtype) and df[c].dtype.kind in "iub": continue   # cannot hold a missing value
         na = df[c].isna().to_numpy()
-        if na.any(): raise ValueError(f"{where(int(np.flatnonzero(na)[0]))}: {c} id is missing; expected an id in every row")
+        if na.any():
+            r = int(np.flatnonzero(na)[0])
+            first = str(df[df.columns[0]].iloc[r])   # a row whose fields all landed in the first column: another separator
+            alone = len(df.columns) > 1 and bool(df.iloc[r, 1:].isna().all())
+            sep = next((ch for ch in ("\t", ";", "|", ",", " ") if ch in first), None) if alone else None
+            hint = f" (its first field is {first!r}: this row is separated by {sep!r}, not like the header; use one separator throughout)" if sep else ""
+            raise ValueError(f"{where(r)}: {c} id is missing; expected an id in every row{hint}")
     rating = np.ones(n, "float32") if rating_col is None else _ratings(df[rating_col], where)
     ts = np.zeros(n, "int64") if time_col is None else _timestamps(df[time_col], where)
     u, uraw, nu = _codes(df[user_col], "user")

@@ -146,6 +146,10 @@ def from_split(cls:MF,
     if not isinstance(split, Split): raise TypeError(f"from_split needs a Split, got {type(split).__name__}")
     r = split.train["rating"].to_numpy()
     if not len(r): raise ValueError("the split has no training rows")
+    if cls.uses_ratings and (split.data.info.get("implicit") or r.min() == r.max()):
+        raise ValueError(f"{cls.__name__} predicts ratings, but {split.data.name or 'the data'} has "
+                         f"{'no ratings' if split.data.info.get('implicit') else f'one rating value ({r[0]:g})'}, so its RMSE "
+                         "would mean nothing: train bpr (implicit feedback) instead, or give a file with a rating column")
     kw = dict(global_mean=float(r.mean()), rating_range=(float(r.min()), float(r.max()))) if cls.uses_ratings else {}
     return cls(split.data.n_users, split.data.n_items, **{**kw, **hparams})
 
