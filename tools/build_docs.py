@@ -91,7 +91,10 @@ def convert(nb:dict, link_re:re.Pattern, names:dict[str, str], depth:int, nbdir:
             if asis and mds:  # Quarto's `output: asis` (show_doc): the markdown becomes part of the page
                 md = "".join("".join(m) if isinstance(m, list) else m for m in mds)
                 md = re.sub(r"\A\s*---\s*\n", "", md)
-                out.append({"cell_type": "markdown", "metadata": {}, "source": fix_links(md)})
+                # each documented name goes into the site's Index (genindex), pointing here
+                names_here = re.findall(r"^#{2,4}\s+([A-Za-z_][\w.]*)\s*$", md, re.M)
+                idx = "".join(f"```{{index}} {n}\n```\n" for n in names_here)
+                out.append({"cell_type": "markdown", "metadata": {}, "source": idx + fix_links(md)})
                 continue
             tags = []
             if re.search(r"^#\|\s*echo:\s*false", src, re.M): tags.append("remove-input")
@@ -190,6 +193,8 @@ def check_site(pages) -> int:
     for kind in ("modules", "tutorials", "other"):
         for rel, name in pages[kind]:
             if not (OUT/(name + ".html")).exists(): errs.append(f"no page for {rel} (expected {name}.html)")
+    gi = OUT/"genindex.html"
+    if not gi.exists() or "seed_everything" not in gi.read_text(): errs.append("the Index (genindex.html) does not list the API")
     core = OUT/"core.html"
     if not core.exists() or "seed_everything" not in core.read_text(): errs.append("seed_everything is missing from core.html")
     elif not re.search(r'<h3>seed_everything', core.read_text()): errs.append("show_doc(seed_everything) did not render as a heading in core.html")
