@@ -53,8 +53,20 @@ def _row(run:Path) -> dict:
     m = json.loads((run/"metrics.json").read_text())
     r = tomllib.loads((run/"recipe.toml").read_text())
     if "test" not in m: raise SystemExit(f"{run}: the run has no test metrics (unfinished?); finish it with --resume first")
-    return {"seed": r.get("seed"), "valid": m["valid"], "test": m["test"], "best_epoch": m.get("best_epoch"),
-            "epochs_run": m.get("epochs_run"), "seconds": round(float(m.get("seconds", float("nan"))), 1), "run": str(run)}
+    row = {"seed": r.get("seed"), "valid": m["valid"], "test": m["test"], "best_epoch": m.get("best_epoch"),
+           "epochs_run": m.get("epochs_run"), "seconds": round(float(m.get("seconds", float("nan"))), 1), "run": str(run)}
+    if "refit" in m:   # the test is the refit model's (eval.refit); keep the chosen model's beside it
+        row.update(test_before_refit=m["refit"]["test_before"], refit_epochs=m["refit"]["epochs"])
+    return row
+
+def _resolved(r:dict, run:Path) -> dict:
+    "A recipe with model.loss='auto' replaced by the objective it resolved to on the run's catalogue (they train the same)."
+    model = r.get("model", {})
+    if model.get("loss", "auto") != "auto": return r
+    from recsys_nb.models.losses import resolve_objective
+    n_items = json.loads((run/"metrics.json").read_text())["protocol"]["n_items"]
+    loss, n_neg = resolve_objective("auto", model.get("n_neg"), n_items)
+    return {**r, "model": {**model, "loss": loss, "n_neg": n_neg}}
 
 
 def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path, commit:str,
@@ -63,6 +75,7 @@ def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None
     raw = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
     base = recipe(raw[0]["name"]).to_dict()   # a key a run's recipe lacks (an older run) has today's default value
     recipes = [{k: ({**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v) for k, v in r.items()} for r in raw]
+    recipes = [_resolved(r, run) for r, run in zip(recipes, runs)]
     first = recipes[0]
     for run, r in zip(runs[1:], recipes[1:]):
         a, b = {k: v for k, v in first.items() if k != "seed"}, {k: v for k, v in r.items() if k != "seed"}
