@@ -440,7 +440,7 @@ def run(recipe:Recipe, # What to train
         if verbose: print(f"refit on train and validation for {m['best_epoch'] or m['epochs_run']} epochs", flush=True)
         res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress)
         more["refit"]["test_before"] = chosen   # the chosen model's test, for comparison only
-        more.pop("protocol", None); m.update(more); model, split, evals = res.model, res.split, res.eval
+        m.update(more); model, split, evals = res.model, res.split, res.eval
         for w, extra in _extra_metrics(res, ("test",)).items(): m[w] = {**m.get(w, {}), **extra}
     if test and r.eval.get("baseline") and not isinstance(model, MostPop) and "test" in evals and tr.is_main:
         m["baseline"] = {"MostPop": {"test": evaluate(MostPop.from_split(split), evals["test"], ks=tr.ks).metrics}}
