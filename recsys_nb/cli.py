@@ -439,9 +439,8 @@ def _export_args(p):
 def export_cmd(args) -> int:
     "The `recsys-nb export` command."
     from recsys_nb.experiment import load_run
-    from recsys_nb.export import export_model
-    out = args.out
-    if out.exists() and (not out.is_dir() or any(out.iterdir())): raise ValueError(f"--out {out} already holds files: choose an empty or new folder")
+    from recsys_nb.export import check_out_folder, export_model
+    out = check_out_folder(args.out)   # before anything loads
     res = load_run(args.run)
     export_model(res.model, res.data, out, k=args.k, name=res.recipe.name)
     print(f"wrote {out}/ (scorer.pt2, items.json, users.json, meta.json, scorer.py): load it without recsys_nb with\n"
