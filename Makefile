@@ -11,7 +11,7 @@ ifeq ($(origin RECSYS_NB_DATA), undefined)
   endif
 endif
 
-.PHONY: help install install-lib demo demo-run test check test-data fetch-data export clean-nbs lint nbtest pytest docs docs-check readme readme-check
+.PHONY: help install install-lib demo demo-run test check test-data fetch-data export clean-nbs lint nbtest pytest docs docs-check docs-math readme readme-check
 
 help:
 	@echo "make demo     create $(VENV) if needed, install, train SASRec on the built-in synthetic data, print metrics and recommendations"
@@ -19,6 +19,7 @@ help:
 	@echo "make check    run the checks in the current $(VENV) without installing"
 	@echo "make lint     ruff (configured in ruff.toml) over the library, tests, benchmarks and tools"
 	@echo "make docs     build the documentation site into _docs/"
+	@echo "make docs-math check in headless Chromium that every formula of the site renders"
 	@echo "make readme   regenerate README.md from nbs/index.ipynb"
 
 $(BIN)/python:
@@ -77,6 +78,10 @@ docs:
 
 docs-check:
 	python tools/build_docs.py --check
+
+# formulas typeset in headless Chromium (apt-get install chromium); pytest runs it too when Chromium is there
+docs-math: docs
+	python tools/check_math.py
 
 readme:
 	python tools/build_readme.py
