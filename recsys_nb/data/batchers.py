@@ -94,6 +94,24 @@ class Batcher:
             pos = slice(b * self.batch_size, min((b + 1) * self.batch_size, self.n_rows))
             yield self.batch_type(self._batch(order[pos], pos, state, g, rng))
 
+    def bucketed_batches(self, epoch:int, # Epoch number
+                         lengths:torch.Tensor, # (n_rows,) length of each row, on `device`
+                         bucket:int, # Batches per group sorted by length
+                        ):
+        "The batches of epoch `epoch` with rows of similar `lengths`: shuffled rows, each group of `bucket` batches sorted by length, the batches shuffled."
+        g, rng = self.generators(epoch)
+        order = (torch.randperm(self.n_rows, generator=g, device=self.device) if self.shuffle
+                 else torch.arange(self.n_rows, device=self.device))
+        group = torch.arange(self.n_rows, device=self.device) // (int(bucket) * self.batch_size)
+        key = group * (int(lengths.max()) + 1 if len(lengths) else 1) + lengths[order]   # by group, then by length
+        rows = order[torch.sort(key, stable=True).indices]
+        starts = torch.arange(len(self), device=self.device) * self.batch_size
+        if self.shuffle: starts = starts[torch.randperm(len(self), generator=g, device=self.device)]
+        state = self._start_epoch(rows, g, rng)
+        for s in starts.tolist():
+            pos = slice(s, min(s + self.batch_size, self.n_rows))
+            yield self.batch_type(self._batch(rows[pos], pos, state, g, rng))
+
     def __iter__(self):
         epoch, self.epoch = self.epoch, self.epoch + 1
         return self.batches(epoch)

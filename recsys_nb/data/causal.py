@@ -103,17 +103,7 @@ class BucketCausalBatcher(CausalBatcher):
 
     def batches(self, epoch:int):
         "The batches of epoch `epoch`: rows sorted by length within each group of `bucket` batches, the batches shuffled."
-        g, rng = self.generators(epoch)
-        order = torch.randperm(self.n_rows, generator=g, device=self.device) if self.shuffle else torch.arange(self.n_rows, device=self.device)
-        group = self.bucket * self.batch_size
-        parts = [o[torch.sort(self.lengths[o], stable=True).indices] for o in order.split(group)]
-        rows = torch.cat(parts) if parts else order
-        starts = torch.arange(len(self), device=self.device) * self.batch_size
-        if self.shuffle: starts = starts[torch.randperm(len(self), generator=g, device=self.device)]
-        state = self._start_epoch(rows, g, rng)
-        for s in starts.tolist():
-            pos = slice(s, min(s + self.batch_size, self.n_rows))
-            yield self.batch_type(self._batch(rows[pos], pos, state, g, rng))
+        return self.bucketed_batches(epoch, self.lengths, self.bucket)
 
 # %% ../../nbs/08_data.causal.ipynb #2bf3820b
 def window_counts(lengths, # Items per user

@@ -156,7 +156,9 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
                  window:int, # Columns fed to the model
                  mask_prob:float=0.15, last_prob:float=0.0, copies:int=1,
                  batch_size:int=128, shuffle:bool=True, drop_last:bool=False, seed:int=0, device=None,
-                 random_prob:float=0.1, keep_prob:float=0.1):
+                 random_prob:float=0.1, keep_prob:float=0.1,
+                 bucket:int=0, # 0: random batches of `window` columns; k >= 1: rows of similar length, each group of k batches sorted, every batch cut to its longest row
+                ):
         it, e, ln, u = (torch.from_numpy(np.array(x, dtype=np.int64)) for x in (items, ends, lens, users))
         if not (len(e) == len(ln) == len(u)): raise ValueError(f"ends, lens and users differ in length: {len(e)}, {len(ln)}, {len(u)}")
         if len(e) and (bool((ln < 1).any()) or bool((e - ln < 0).any()) or int(e.max()) > len(it)):
@@ -170,8 +172,16 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
         self.mask_prob, self.last_prob, self.crop_prob = float(mask_prob), float(last_prob), 0.0
         self.random_prob, self.keep_prob = float(random_prob), float(keep_prob)
         self.copies, self.n_base = int(copies), len(e)
+        if isinstance(bucket, bool) or not isinstance(bucket, (int, np.integer)) or bucket < 0:
+            raise ValueError(f"bucket must be a non-negative integer (0: no bucketing), got {bucket!r}")
         Batcher.__init__(self, self.n_base * self.copies, batch_size, shuffle, drop_last, seed, device)
-        self.users = u.to(self.device)
+        self.users, self.bucket = u.to(self.device), int(bucket)
+
+    def batches(self, epoch:int):
+        "The batches of epoch `epoch`: random rows, or with `bucket` rows of similar prefix length (`Batcher.bucketed_batches`)."
+        if not self.bucket: return super().batches(epoch)
+        lengths = self.lens.clamp(max=self.window).repeat(self.copies).to(self.device)
+        return self.bucketed_batches(epoch, lengths, self.bucket)
 
     @classmethod
     def from_data(cls, data, # A `Split` (its training rows are used) or an `Interactions`
@@ -189,8 +199,12 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
         return cls(it, ends[keep], lens[keep], inter.n_items, u[keep], max_len, **kwargs)
 
     def _windows(self, rows, g) -> torch.Tensor:
-        "The last `window` items of each row's prefix, left-padded."
-        r = rows.cpu()
-        return pad_ranges(self.items, self.ends[r], self.lens[r], self.window).to(self.device)
+        "The last `window` items of each row's prefix, left-padded (with `bucket`, to the longest prefix of the batch)."
+        r = rows.cpu() % self.n_base
+        lens = self.lens[r]
+        width = min(self.window, int(lens.max())) if self.bucket and len(r) else self.window   # CPU tensors: no device sync
+        return pad_ranges(self.items, self.ends[r], lens, width).to(self.device)
 
-    def __repr__(self): return f"PrefixClozeBatcher(rows={self.n_rows}, window={self.window}, batch_size={self.batch_size}, batches={len(self)})"
+    def __repr__(self):
+        return (f"PrefixClozeBatcher(rows={self.n_rows}, window={self.window}, batch_size={self.batch_size}, batches={len(self)}"
+                + (f", bucket={self.bucket})" if self.bucket else ")"))

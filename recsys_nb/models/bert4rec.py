@@ -151,6 +151,7 @@ def train_batches(self, split, # A `Split` (its training rows) or an `Interactio
                   prefixes:bool=True, # One row per prefix of each history (RecBole's training; `PrefixClozeBatcher`)
                   random_prob:float=0.0, # Share of masked positions given a random item instead of the mask token
                   keep_prob:float=0.0, # Share of masked positions left unchanged (BERT: 0.1 and 0.1)
+                  bucket:int=0, # With `prefixes`: batches of similar prefix lengths, cut to their longest row (k batches a sorted group; 0: off)
                   **opts, # Passed to the batcher (shuffle, drop_last, device)
                  ) -> LastItemClozeBatcher:
     "The model's training batches: cloze-masked training histories of the model's `max_len`."
@@ -158,7 +159,8 @@ def train_batches(self, split, # A `Split` (its training rows) or an `Interactio
               random_prob=random_prob, keep_prob=keep_prob, **opts)
     if prefixes:
         if crop_prob: raise ValueError(f"prefixes=True already ends rows at every point: leave crop_prob at 0 (got {crop_prob})")
-        return PrefixClozeBatcher.from_data(split, self.max_len, **kw)
+        return PrefixClozeBatcher.from_data(split, self.max_len, bucket=bucket, **kw)
+    if bucket: raise ValueError(f"bucket applies to prefix rows: set prefixes=True or leave bucket at 0 (got {bucket})")
     return LastItemClozeBatcher.from_data(split, self.max_len, crop_prob=crop_prob, full_history=full_history, **kw)
 
 # %% ../../nbs/23_models.bert4rec.ipynb #7cf1ddec
