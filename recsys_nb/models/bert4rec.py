@@ -11,7 +11,7 @@ from fastcore.basics import patch_to
 from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
-from .losses import OBJECTIVES, catalogue_ce, check_objective, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, catalogue_ce, check_objective, resolve_objective, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -52,8 +52,8 @@ class BERT4Rec(nn.Module):
                  tied:bool=True, # Output layer tied to the item embeddings (+ bias), else a separate Linear
                  head_transform:bool=True, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
                  loss_chunk:int=2**25, # Largest logits block (rows x items) in the loss
-                 loss:str="ce", # "ce": softmax over all items; "sampled" (sampled softmax) or "gbce": negatives shared by the batch
-                 n_neg:int=256, # Negatives drawn per batch for loss="sampled" or "gbce"
+                 loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled" (sampled softmax) or "gbce": negatives shared by the batch
+                 n_neg:int|None=None, # Negatives drawn per batch for loss="sampled" or "gbce" (None: 3,000 for "auto", else 256)
                  sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
@@ -63,7 +63,9 @@ class BERT4Rec(nn.Module):
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
         self.loss_chunk, self.tied = int(loss_chunk), tied
-        if loss not in OBJECTIVES: raise ValueError(f"loss must be one of {OBJECTIVES}, got {loss!r}")
+        if loss not in ("auto", *OBJECTIVES): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES)}, got {loss!r}")
+        loss, n_neg = resolve_objective(loss, n_neg, n_items)   # the catalogue-size rule, as SASRec's (models.losses)
+        n_neg = 256 if n_neg is None else int(n_neg)
         if loss != "ce" and n_neg < 1: raise ValueError(f"loss={loss!r} needs n_neg >= 1, got {n_neg}")
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts)
         self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
