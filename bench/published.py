@@ -126,7 +126,9 @@ def main(argv=None):
     rows = [_row(r) for r in runs]
     out = _write(rows, runs, opts, threads, a.tag, a.out_dir, commit, bool(a.collect))
     for row in rows: print(f"seed {row['seed']}: valid NDCG@10 {row['valid']['NDCG@10']:.4f}, test NDCG@10 {row['test']['NDCG@10']:.4f} "
-                           f"HR@10 {row['test']['HR@10']:.4f}, best epoch {row['best_epoch']} of {row['epochs_run']}, {row['seconds']} s")
+                           f"HR@10 {row['test']['HR@10']:.4f}, "
+                           + (f"best epoch {row['best_epoch']} of {row['epochs_run']}" if row["epochs_run"] else "no training")
+                           + f", {row['seconds']} s")
     print("wrote", out.relative_to(ROOT) if out.is_relative_to(ROOT) else out)
 
 

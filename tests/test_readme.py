@@ -26,3 +26,15 @@ def test_demo_body(tmp_path):
     assert len([l for l in lines[head + 1:] if l.strip()]) == 10, lines   # a header and 10 recommendations
     m = json.loads((out/"metrics.json").read_text())
     assert m["protocol"]["exclude_seen"] is True and m["epochs_run"] == 2
+
+def test_readme_claims_come_from_the_result_files():
+    "The measured claims in the README are what bench/results holds today (tools/headline.py), not typed numbers."
+    sys.path.insert(0, str(ROOT/"tools"))
+    from headline import headline
+    text = headline()
+    assert "SASRec" in text and "MF reaches RMSE" in text, text
+    assert text in (ROOT/"README.md").read_text(), "README.md is stale: re-run nbs/index.ipynb's headline cell, then make readme"
+    nb = json.loads((ROOT/"nbs"/"index.ipynb").read_text())
+    shown = ["".join(o.get("data", {}).get("text/markdown", "")) for c in nb["cells"] if c["cell_type"] == "code"
+             for o in c.get("outputs", [])]
+    assert text in shown, "nbs/index.ipynb shows an older headline: re-run its headline cell"

@@ -24,6 +24,11 @@ def _prepare(nb):
     cells = []
     for c in nb.cells:
         if c.cell_type == "code" and _HIDE.search(c.source): continue
+        if c.cell_type == "code" and re.search(r"^#\|\s*echo:\s*false", c.source, re.M):
+            # only the output is shown (e.g. the measured claims, read from bench/results): as the markdown it is
+            md = "".join(o.get("data", {}).get("text/markdown", "") for o in c.get("outputs", []))
+            if md: cells.append(nbformat.v4.new_markdown_cell(md))
+            continue
         if c.cell_type == "code":
             c.source = "\n".join(l for l in c.source.splitlines() if not l.startswith("#|")).strip()
         else:
