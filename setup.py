@@ -22,6 +22,7 @@ dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
 bench_requirements = shlex.split(cfg.get('bench_requirements', ''))
 tune_requirements = shlex.split(cfg.get('tune_requirements', ''))
 tb_requirements = shlex.split(cfg.get('tb_requirements', ''))
+gpu_requirements = shlex.split(cfg.get('gpu_requirements', ''))
 min_python = cfg['min_python']
 
 setuptools.setup(
@@ -36,7 +37,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'bench': bench_requirements, 'tune': tune_requirements, 'tb': tb_requirements},
+    extras_require={'dev': dev_requirements, 'bench': bench_requirements, 'tune': tune_requirements, 'tb': tb_requirements, 'gpu': gpu_requirements},
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

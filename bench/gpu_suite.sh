@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
 # The GPU rows of the Benchmarks page in one call, most important first, each group writing its own JSON/Markdown
 # as soon as it ends (so a run cut short still leaves the groups that finished). Usage: bash bench/gpu_suite.sh OUTDIR
-# Groups: (1) ML-1m shape, bf16, compile off/on, full epochs, eval; (2) ML-25m shape, bf16, compile off/on, 200 timed
-# steps per epoch (extrapolated), eval of all 162k users; (3) both shapes in fp32, compile off, 200 steps, no eval.
+# About 8 minutes on one H200 (each variant is its own process, capped by --timeout).
+#  (0) tests/test_gpu.py: cut-cross-entropy's kernel against the chunked path (loss and gradients, fp32 and bf16);
+#  (1) ML-25m shape, SASRec, bf16: full CE chunked vs cut-cross-entropy; static shapes (trim=False, no device wait
+#      per step) with compile off/on; the sampled softmax (256 negatives, drawn on the GPU);
+#  (2) ML-25m shape, BERT4Rec, bf16: chunked vs cut-cross-entropy; full-ranking evaluation of all 162k users;
+#  (3) ML-1m shape, SASRec, bf16, full epochs: compile off/on with the fused CE;
+#  (4) the command line's recipes (recipe(model): architecture, objective and batches) on the ML-25m shape.
+# The machine has no network: when cut_cross_entropy does not import, WHEELS=DIR (a folder carried with the tree,
+# holding cut_cross_entropy-*.whl) is installed from with --no-index; Triton comes with CUDA builds of torch.
 set -u
 out=${1:-bench/results}; mkdir -p "$out"
 export PYTHONUNBUFFERED=1
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv || true
 py=${PYTHON:-python3}
 $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))" || exit 1
-common=(--device cuda --threads 8 --timeout 170)
-$py bench/train_speed.py "${common[@]}" --shape ml-1m --bf16 on --compile off,on --out "$out/train_speed_cuda_ml-1m_bf16"
-$py bench/train_speed.py "${common[@]}" --shape ml-25m --bf16 on --compile off,on --max-steps 200 --warmup-steps 30 \
-    --out "$out/train_speed_cuda_ml-25m_bf16"
-$py bench/train_speed.py "${common[@]}" --shape all --bf16 off --compile off --max-steps 200 --warmup-steps 30 --no-eval \
-    --out "$out/train_speed_cuda_fp32"
+if ! $py -c "import cut_cross_entropy" 2>/dev/null && [ -n "${WHEELS:-}" ]; then
+    $py -m pip install -q --no-index --no-deps --find-links "$WHEELS" cut-cross-entropy || echo "cut-cross-entropy: install failed"
+fi
+$py -c "from recsys_nb.models.losses import cce_available as a; print('cut-cross-entropy importable:', a())"
+timeout 240 $py -m pytest tests/test_gpu.py -q -rs 2>&1 | tail -5 | tee "$out/test_gpu_cuda.txt"
+common=(--device cuda --threads 8 --timeout 170 --bf16 on --max-steps 200 --warmup-steps 30)
+$py bench/train_speed.py "${common[@]}" --shape ml-25m --models sasrec --compile off --ce-impl chunked,cce --no-eval \
+    --out "$out/train_speed_cuda_ml-25m_sasrec_ce"
+$py bench/train_speed.py "${common[@]}" --shape ml-25m --models sasrec --compile off,on --no-trim --ce-impl cce --no-eval \
+    --out "$out/train_speed_cuda_ml-25m_sasrec_notrim"
+$py bench/train_speed.py "${common[@]}" --shape ml-25m --models sasrec --compile off --loss sampled --n-neg 256 --no-eval \
+    --out "$out/train_speed_cuda_ml-25m_sasrec_sampled256"
+$py bench/train_speed.py "${common[@]}" --shape ml-25m --models bert4rec --compile off --ce-impl chunked,cce \
+    --out "$out/train_speed_cuda_ml-25m_bert4rec_ce"
+$py bench/train_speed.py --device cuda --threads 8 --timeout 170 --bf16 on --shape ml-1m --models sasrec --compile off,on \
+    --ce-impl auto --no-eval --out "$out/train_speed_cuda_ml-1m_sasrec"
+$py bench/train_speed.py "${common[@]}" --max-steps 100 --shape ml-25m --recipe cli --compile off --ce-impl auto --no-eval \
+    --out "$out/train_speed_cuda_ml-25m_cli"

@@ -110,10 +110,21 @@ def load_split(path:str):
 
 # ---------------------------------------------------------------- workers (one variant per process)
 
+def _objective(job:dict) -> dict:
+    "The model options of `--loss`, `--n-neg` and `--ce-impl` (only those given)."
+    kw = {"ce_impl": job.get("ce_impl") or "auto"}
+    if job.get("loss"): kw["loss"] = job["loss"]
+    if job.get("n_neg"): kw["n_neg"] = job["n_neg"]
+    return kw
+
 def build_model(job:dict, split):
+    from recsys_nb.experiment import recipe
     from recsys_nb.models.bert4rec import BERT4Rec
     from recsys_nb.models.sasrec import SASRec
-    kw = dict(max_len=job["max_len"], d_model=job["d_model"], n_layers=job["n_layers"], n_heads=job["n_heads"])
+    if job.get("recipe") == "cli":   # the command line's defaults: `recsys-nb train --model M` (architecture and objective)
+        cls = SASRec if job["model"] == "sasrec" else BERT4Rec
+        return cls.from_split(split, **{**recipe(job["model"]).model, **_objective(job)})
+    kw = dict(max_len=job["max_len"], d_model=job["d_model"], n_layers=job["n_layers"], n_heads=job["n_heads"], **_objective(job))
     # the architectures these rows have always timed (the constructors' defaults before the recipes of issue 14)
     if job["model"] == "sasrec":
         return SASRec.from_split(split, ce_chunk=job["ce_chunk"], dropout=0.2, attn_dropout=None, pre_norm=True, **kw)
@@ -140,12 +151,18 @@ def train_stage(job:dict) -> dict:
     dev = torch.device(job["device"])
     split, load_s = _setup(job)
     model = build_model(job, split).to(dev)
+    if job.get("no_trim") and hasattr(model, "trim"): model.trim = False   # SASRec: static shapes, no wait on the device
     t = time.perf_counter()
     # the batches these rows have always timed (the training data's defaults before the recipes of issue 14):
     # SASRec rows without overlap in length buckets of 100 batches, BERT4Rec's history chunks with BERT's 80/10/10 masking
     dkw = (dict(bucket=100 if job["bucket"] is None else job["bucket"], chunk_stride=1.0) if job["model"] == "sasrec"
            else dict(prefixes=False, random_prob=0.1, keep_prob=0.1))
-    batcher = model.train_batches(split, batch_size=job["batch_size"], seed=0, device=dev, **dkw)
+    dkw["batch_size"] = job["batch_size"]
+    if job.get("recipe") == "cli":        # the CLI's batches too (BERT4Rec: every prefix a row), and its batch size
+        from recsys_nb.experiment import recipe
+        dkw = dict(recipe(job["model"]).data)
+        if job.get("bucket") is not None: dkw["bucket"] = job["bucket"]
+    batcher = model.train_batches(split, seed=0, device=dev, **dkw)
     _sync(dev); batcher_s = time.perf_counter() - t
     opt = make_optimizer(model, "adam", lr=1e-3)
     fused = bool(opt.defaults.get("fused"))
@@ -164,7 +181,7 @@ def train_stage(job:dict) -> dict:
         else: x, y = b["tokens"][:, -L:], b["labels"][:, -L:]
         real = x != 0
         ntok = real.sum()
-        lb = real.sum(1).max() if causal else x.shape[1]  # SASRec's loss trims the columns that are padding in every row
+        lb = real.sum(1).max() if causal else x.shape[1]  # SASRec's loss trims the columns that are padding in every row (BERT4Rec's batcher, with bucket)
         return len(x), torch.stack([ntok, (y > 0).sum(), ntok * lb])
 
     def run_epoch(epoch:int, limit:int):
@@ -196,8 +213,11 @@ def train_stage(job:dict) -> dict:
         secs += s; cpu += cs; steps += k; tot = [a + b for a, b in zip(tot, c)]; losses.append(lo)
     mem = torch.cuda.max_memory_allocated(dev) / 2**20 if dev.type == "cuda" else peak_rss_mb()
     rows, ntok, nlab, attn = tot
-    d, dff, nl = job["d_model"], 4 * job["d_model"], job["n_layers"]
-    fwd = nl * (ntok * (8 * d * d + 4 * d * dff) + 4 * d * attn) + nlab * 2 * d * split.data.n_items
+    enc = model.encoder
+    d, dff, nl = enc.d_model, enc.blocks[0].ff[0].out_features, len(enc.blocks)
+    objective = getattr(model, "objective", getattr(model, "loss_type", "ce"))
+    cols = split.data.n_items if objective == "ce" else model.n_neg + 1    # the output layer's columns per target
+    fwd = nl * (ntok * (8 * d * d + 4 * d * dff) + 4 * d * attn) + nlab * 2 * d * cols
     flops = 3 * fwd
     extrap = limit < n_epoch
     s_epoch = secs / steps * n_epoch if extrap else secs / job["epochs"]
@@ -210,7 +230,13 @@ def train_stage(job:dict) -> dict:
             "flops_per_step": flops / steps, "mean_real_len": ntok / max(rows, 1),
             "warmup_s": warm_s, "warmup_steps": warm_steps, "loss_first": loss0, "loss_last": losses[-1],
             "loss_finite": all(math.isfinite(x) for x in [loss0] + losses), "fused_adam": fused,
-            "rss_before_train_mb": rss_before, "load_split_s": load_s, "batcher_build_s": batcher_s, "train_rows": batcher.n_rows}
+            "rss_before_train_mb": rss_before, "load_split_s": load_s, "batcher_build_s": batcher_s, "train_rows": batcher.n_rows,
+            "objective": objective, "n_neg": None if objective == "ce" else model.n_neg, "d_model": d, "n_layers": nl,
+            "batch_size": batcher.batch_size, "ce_backend": _ce_backend(model, dev)}
+
+def _ce_backend(model, dev) -> str:
+    from recsys_nb.models.losses import ce_backend
+    return ce_backend(model.ce_impl, dev)
 
 def eval_stage(job:dict) -> dict:
     import torch
@@ -306,12 +332,18 @@ def markdown(out:dict) -> str:
                  else "the GPU's bf16 dense peak: n/a here (CPU, or a GPU whose peak is unknown: pass --peak-flops)."),
               *([] if not cpu else ["CPU s/epoch: the process's CPU seconds (all its threads) over the same steps: on a shared, "
                                     "busy machine the wall time also measures the other processes, the CPU time the work."]),
-              "", "| shape | model | bf16 | compile | s/epoch |" + (" CPU s/epoch |" if cpu else "")
+              "Recipe: `bench` is the fixed architecture above; `cli` the command line's defaults (`recipe(model)`: its "
+              "architecture, objective and batches). Objective: `ce` the full softmax (through the `CE` backend: `chunked` or "
+              "`cce`, the fused kernel of cut-cross-entropy), `sampled`/`gbce` with the negatives stated.",
+              "", "| shape | model | recipe | objective | CE | bf16 | compile | s/epoch |" + (" CPU s/epoch |" if cpu else "")
               + " sequences/s | tokens/s | peak memory | TFLOP/s | MFU | steps timed | status |",
-              "|---|---|---|---|---|" + ("---|" if cpu else "") + "---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|" + ("---|" if cpu else "") + "---|---|---|---|---|---|---|"]
     for r in out["train"]:
         ok = r["status"] == "ok"
-        lines.append(f"| {r['shape']} | {r['model']} | {r['bf16']} | {r['compile']} | "
+        obj = r.get("objective", "ce") + (f" ({r['n_neg']})" if r.get("n_neg") else "")
+        lines.append(f"| {r['shape']} | {r['model']} | {r.get('recipe', 'bench')} | {obj if ok else ''} | "
+                     f"{r.get('ce_backend', 'chunked') if ok and obj == 'ce' else ''} | {r['bf16']} | {r['compile']}"
+                     f"{', no trim' if c.get('no_trim') and r['model'] == 'sasrec' else ''} | "
                      + (f"{r['s_per_epoch']:.1f}{'*' if r['extrapolated'] else ''} | "
                         + (f"{r['cpu_s_per_epoch']:.1f}{'*' if r['extrapolated'] else ''} | " if cpu else "")
                         + f"{r['seq_per_s']:,.0f} | {r['tok_per_s']:,.0f} | "
@@ -350,6 +382,13 @@ def main():
     ap.add_argument("--loss-chunk", type=int, default=None, help="BERT4Rec loss_chunk (logits per CE chunk; default: the model's)")
     ap.add_argument("--bucket", type=int, default=None, help="SASRec batches per length bucket (default: 100)")
     ap.add_argument("--compile", type=lambda s: _flags(s, ("on", "off")), default=["off", "on"])
+    ap.add_argument("--recipe", choices=["bench", "cli"], default="bench",
+                    help="bench: the fixed architecture of --d-model etc.; cli: the command line's defaults (recipe(model))")
+    ap.add_argument("--loss", choices=["auto", "ce", "sampled", "gbce"], default=None, help="objective (default: the model's or recipe's)")
+    ap.add_argument("--n-neg", type=int, default=None, help="negatives of --loss sampled|gbce (default: the model's)")
+    ap.add_argument("--no-trim", action="store_true", help="SASRec trim=False: every batch keeps max_len columns (no device wait)")
+    ap.add_argument("--ce-impl", type=lambda s: _flags(s, ("auto", "chunked", "cce")), default=["auto"],
+                    help="full cross-entropy backends to time side by side (comma-separated; auto: cce on CUDA when installed)")
     ap.add_argument("--compile-scope", choices=["encoder", "loss"], default="encoder")
     ap.add_argument("--bf16", type=lambda s: _flags(s, ("on", "off")), default=None, help="default: off,on on CUDA, off on CPU")
     ap.add_argument("--peak-flops", type=float, default=None, help="peak bf16 dense FLOP/s for MFU (default: by GPU name)")
@@ -378,8 +417,8 @@ def main():
     m = machine(a.device, a.threads)
     config = {k: getattr(a, k) for k in ("device", "epochs", "max_steps", "warmup_steps", "scale", "batch_size", "d_model",
                                         "n_layers", "n_heads", "max_len", "ce_chunk", "loss_chunk", "bucket", "compile_scope",
-                                        "eval_chunk", "seed", "threads")}
-    config.update(shapes=shapes, models=a.models, bf16=bf16, compile=a.compile, peak_flops=peak)
+                                        "eval_chunk", "seed", "threads", "recipe", "loss", "n_neg", "no_trim")}
+    config.update(shapes=shapes, models=a.models, bf16=bf16, compile=a.compile, peak_flops=peak, ce_impl=a.ce_impl)
     print(f"{m['device_name']} ({a.device}); {m['cpu_count']} CPUs, {a.threads} torch thread(s); torch {m['torch']}; {m['date']}")
     print(m["command"])
     if a.scale != 1: print(f"scale {a.scale}: users and interactions shrunk, catalogue kept")
@@ -388,7 +427,7 @@ def main():
     base = dict(device=a.device, max_len=a.max_len, d_model=a.d_model, n_layers=a.n_layers, n_heads=a.n_heads,
                 ce_chunk=a.ce_chunk, loss_chunk=a.loss_chunk, bucket=a.bucket, batch_size=a.batch_size, epochs=a.epochs,
                 max_steps=a.max_steps, warmup_steps=a.warmup_steps, compile_scope=a.compile_scope, threads=a.threads,
-                peak_flops=peak, eval_chunk=a.eval_chunk)
+                peak_flops=peak, eval_chunk=a.eval_chunk, recipe=a.recipe, loss=a.loss, n_neg=a.n_neg, no_trim=a.no_trim)
     with tempfile.TemporaryDirectory(prefix="train_speed_") as tmp:
         for sh in shapes:
             t = time.perf_counter()
@@ -405,16 +444,16 @@ def main():
                   f"{out['data'][sh]['n_interactions']:,} interactions (generated and split in {gen_s:.1f} s)", flush=True)
             for model in a.models:
                 for b in bf16:
-                    for c in a.compile:
-                        job = {**base, "stage": "train", "data": path, "model": model, "bf16": b == "on", "compile": c == "on"}
-                        r = {"shape": sh, "model": model, "bf16": b, "compile": c, **run_child(job, a.timeout)}
+                    for c, ce in [(c, ce) for c in a.compile for ce in a.ce_impl]:
+                        job = {**base, "stage": "train", "data": path, "model": model, "bf16": b == "on", "compile": c == "on", "ce_impl": ce}
+                        r = {"shape": sh, "model": model, "recipe": a.recipe, "bf16": b, "compile": c, "ce_impl": ce, **run_child(job, a.timeout)}
                         out["train"].append(r)
-                        print(f"  train {model:<8} bf16 {b:<3} compile {c:<3} " + (
+                        print(f"  train {model:<8} {a.recipe:<5} CE {ce:<7} bf16 {b:<3} compile {c:<3} " + (
                             f"{r['s_per_epoch']:8.1f} s/epoch{'*' if r['extrapolated'] else ' '} {r['seq_per_s']:9,.0f} seq/s "
                             f"{r['tok_per_s']:11,.0f} tok/s  mem {_mem(r['peak_mem_mb']):>9}  MFU {_f(r['mfu'], '.2%', 'n/a')}"
                             if r["status"] == "ok" else f"error: {r['error']}"), flush=True)
                     if a.no_eval: continue
-                    job = {**base, "stage": "eval", "data": path, "model": model, "bf16": b == "on", "compile": False}
+                    job = {**base, "stage": "eval", "data": path, "model": model, "bf16": b == "on", "compile": False, "ce_impl": "auto"}
                     r = {"shape": sh, "model": model, "bf16": b, **run_child(job, a.timeout)}
                     out["eval"].append(r)
                     print(f"  eval  {model:<8} bf16 {b:<3} " + (

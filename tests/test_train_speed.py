@@ -49,4 +49,22 @@ def test_cpu_tiny_run(tmp_path):
     for r in res["eval"]:
         assert r["status"] == "ok", r
         assert r["users"] == 60 and r["items"] == 3706 and r["seconds"] > 0 and r["peak_mem_mb"] > 0
-    assert "| ml-1m | sasrec | off | off |" in md and "n/a" in md and "extrapolated" in md and "scale 0.01" in md
+    assert "| ml-1m | sasrec | bench | ce | chunked | off | off |" in md and "n/a" in md and "extrapolated" in md and "scale 0.01" in md
+    assert all(r["objective"] == "ce" and r["ce_backend"] == "chunked" and r["d_model"] == 16 for r in res["train"])
+
+def test_cpu_cli_recipe_and_sampled_rows(tmp_path):
+    "The command line's recipes (their own architecture and batches) and a sampled objective, side by side with chunked CE."
+    out = tmp_path/"cli"
+    cmd = [sys.executable, str(SCRIPT), "--device", "cpu", "--shape", "ml-1m", "--scale", "0.01", "--max-steps", "2",
+           "--compile", "off", "--threads", "1", "--recipe", "cli", "--loss", "sampled", "--n-neg", "64", "--no-eval",
+           "--ce-impl", "chunked,auto", "--out", str(out)]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    res = json.loads((tmp_path/"cli.json").read_text())
+    rows = res["train"]
+    assert [(r["model"], r["ce_impl"]) for r in rows] == [("sasrec", "chunked"), ("sasrec", "auto"), ("bert4rec", "chunked"), ("bert4rec", "auto")]
+    from recsys_nb.experiment import recipe
+    for r in rows:
+        assert r["status"] == "ok" and r["recipe"] == "cli" and r["objective"] == "sampled" and r["n_neg"] == 64, r
+        assert (r["d_model"], r["batch_size"]) == (recipe(r["model"]).model["d_model"], recipe(r["model"]).data["batch_size"])
+    assert "| ml-1m | bert4rec | cli | sampled (64) |" in (tmp_path/"cli.md").read_text()

@@ -11,7 +11,7 @@ from fastcore.basics import patch_to
 from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
-from .losses import OBJECTIVES, catalogue_ce, check_objective, resolve_objective, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, ce_backend, check_objective, full_cross_entropy, resolve_objective, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -52,6 +52,7 @@ class BERT4Rec(nn.Module):
                  tied:bool=True, # Output layer tied to the item embeddings (+ bias), else a separate Linear
                  head_transform:bool=True, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
                  loss_chunk:int=2**25, # Largest logits block (rows x items) in the loss
+                 ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
                  loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled" (sampled softmax) or "gbce": negatives shared by the batch
                  n_neg:int|None=None, # Negatives drawn per batch for loss="sampled" or "gbce" (None: 3,000 for "auto", else 256)
                  sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
@@ -63,6 +64,7 @@ class BERT4Rec(nn.Module):
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
         self.loss_chunk, self.tied = int(loss_chunk), tied
+        ce_backend(ce_impl, "cpu"); self.ce_impl = ce_impl     # a bad name fails here, not in the first step
         if loss not in ("auto", *OBJECTIVES): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES)}, got {loss!r}")
         loss, n_neg = resolve_objective(loss, n_neg, n_items)   # the catalogue-size rule, as SASRec's (models.losses)
         n_neg = 256 if n_neg is None else int(n_neg)
@@ -104,7 +106,7 @@ class BERT4Rec(nn.Module):
         h = self(tokens)
         sel = labels > 0
         W, b = self.output_table()
-        if self.objective == "ce": return catalogue_ce(h[sel], W[1:], b[1:], labels[sel] - 1, self.loss_chunk)
+        if self.objective == "ce": return full_cross_entropy(h[sel], W[1:], labels[sel] - 1, b[1:], self.ce_impl, chunk_elems=self.loss_chunk)
         return sampled_objective(self.objective, h[sel], W, labels[sel], self.n_neg, self.n_items, self.sampler,
                                  self.item_counts, self.gbce_t, bias=b, generator=self.generator)  # the run's generator
 

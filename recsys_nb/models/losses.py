@@ -10,10 +10,10 @@ import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'OBJECTIVES', 'AUTO_NEGATIVES', 'AUTO_RATIO', 'BPR_LOSSES', 'chunked_cross_entropy', 'catalogue_ce',
-           'sampled_bce', 'sampled_softmax', 'uniform_negatives', 'popularity_negatives', 'mixed_negatives',
-           'sample_negatives', 'gbce_beta', 'gbce', 'sampled_objective', 'check_objective', 'train_item_counts',
-           'resolve_objective', 'bpr_loss']
+__all__ = ['CE_IMPLS', 'SAMPLERS', 'OBJECTIVES', 'AUTO_NEGATIVES', 'AUTO_RATIO', 'BPR_LOSSES', 'chunked_cross_entropy',
+           'catalogue_ce', 'cce_available', 'ce_backend', 'full_cross_entropy', 'sampled_bce', 'sampled_softmax',
+           'uniform_negatives', 'popularity_negatives', 'mixed_negatives', 'sample_negatives', 'gbce_beta', 'gbce',
+           'sampled_objective', 'check_objective', 'train_item_counts', 'resolve_objective', 'bpr_loss']
 
 # %% ../../nbs/19_models.losses.ipynb #71b2e3e6
 _TINY = torch.finfo(torch.float32).tiny
@@ -86,7 +86,7 @@ def chunked_cross_entropy(hidden:torch.Tensor, # (N, d) representations of the N
         raise ValueError(f"hidden (N, d) and weight (V, d) must agree on d: got {tuple(hidden.shape)} and {tuple(weight.shape)}")
     if targets.shape != hidden.shape[:1]: raise ValueError(f"targets must have shape ({hidden.shape[0]},), got {tuple(targets.shape)}")
     if len(targets) == 0: raise ValueError("chunked_cross_entropy: no target rows")
-    if targets.min() < 0 or targets.max() >= weight.shape[0]:
+    if not targets.is_cuda and (targets.min() < 0 or targets.max() >= weight.shape[0]):   # on a GPU this would wait for it
         raise ValueError(f"targets must be in 0..{weight.shape[0] - 1}, got {int(targets.min())}..{int(targets.max())}")
     if max_elements is None: max_elements = 2**22 if hidden.device.type == "cpu" else 2**26
     cs = int(chunk_size or max(1, max_elements // weight.shape[0]))
@@ -111,6 +111,57 @@ def catalogue_ce(h:torch.Tensor, # (N, d) hidden states of the labelled position
         hc, tc = h[s:s + rows], target[s:s + rows]
         tot = tot + (checkpoint(_ce, hc, tc, use_reentrant=False) if torch.is_grad_enabled() else _ce(hc, tc))
     return tot / N
+
+# %% ../../nbs/19_models.losses.ipynb #75182467
+_CCE = None   # cut_cross_entropy.linear_cross_entropy once imported, False when it cannot be
+
+def cce_available() -> bool:
+    "Whether `cut_cross_entropy` imports (tried once; it needs Triton, which needs a GPU to run its kernels)."
+    global _CCE
+    if _CCE is None:
+        try: from cut_cross_entropy import linear_cross_entropy as _CCE
+        except Exception: _CCE = False   # not installed, or Triton missing: the chunked path is used
+    return _CCE is not False
+
+CE_IMPLS = ("auto", "chunked", "cce")
+
+def ce_backend(impl:str, # One of `CE_IMPLS`
+               device:torch.device|str, # Device of the hidden states
+              ) -> str: # "cce" or "chunked"
+    "The cross-entropy implementation `impl` resolves to on `device`."
+    if impl not in CE_IMPLS: raise ValueError(f"ce_impl must be one of {CE_IMPLS}, got {impl!r}")
+    if impl == "auto": return "cce" if torch.device(device).type == "cuda" and cce_available() else "chunked"
+    if impl == "cce" and not cce_available():
+        raise ValueError('ce_impl="cce" needs cut-cross-entropy: pip install "recsys_nb[gpu]" (or use ce_impl="auto")')
+    return impl
+
+# %% ../../nbs/19_models.losses.ipynb #80d2e655
+def _cce_loss(hidden, weight, targets, bias):
+    "Mean cross-entropy through CCE, the bias as an extra input column, widths padded to a multiple of 16."
+    md = _amp_dtype(hidden.device.type)
+    d = hidden.shape[1] + (bias is not None)
+    pad = -d % 16
+    e, c = hidden, weight
+    if bias is not None: e, c = torch.cat([e, e.new_ones(len(e), 1)], 1), torch.cat([c, bias[:, None].to(c.dtype)], 1)
+    if pad: e, c = F.pad(e, (0, pad)), F.pad(c, (0, pad))
+    e, c = e.to(md), c.to(md)
+    impl = "cce" if hidden.is_cuda else "torch_compile"      # Triton's kernel on CUDA; CCE's compiled reference elsewhere
+    with torch.autocast(hidden.device.type, enabled=False):
+        return _CCE(e, c, targets.long(), impl=impl).float()
+
+def full_cross_entropy(hidden:torch.Tensor, # (N, d) representations of the N target positions
+                       weight:torch.Tensor, # (V, d) output table: logits are `hidden @ weight.T`
+                       targets:torch.Tensor, # (N,) target class of each row, in 0..V-1
+                       bias:torch.Tensor|None=None, # (V,) optional output bias
+                       impl:str="auto", # "auto", "chunked" or "cce" (`ce_backend`)
+                       chunk_size:int|None=None, # Rows per chunk of the chunked path (`chunked_cross_entropy`)
+                       chunk_elems:int|None=None, # Or: logits per chunk of `catalogue_ce` (BERT4Rec's path)
+                      ) -> torch.Tensor: # Scalar: mean cross-entropy over the N rows
+    "Mean softmax cross-entropy over the whole catalogue: CCE's fused kernel on a GPU that has it, else in chunks."
+    if ce_backend(impl, hidden.device) == "cce" and len(targets):
+        return _cce_loss(hidden, weight, targets, bias)
+    if chunk_elems is not None: return catalogue_ce(hidden, weight, bias, targets, chunk_elems)
+    return chunked_cross_entropy(hidden, weight, targets, bias, chunk_size)
 
 # %% ../../nbs/19_models.losses.ipynb #9a8f4cfa
 def sampled_bce(hidden:torch.Tensor, # (N, d) representations of the N target positions
@@ -147,19 +198,23 @@ def sampled_softmax(hidden:torch.Tensor, # (N, d) representations of the N targe
 # %% ../../nbs/19_models.losses.ipynb #3f8f6419
 def uniform_negatives(n:int, # Number of draws
                       n_items:int, # Items are 1..n_items (0 is padding)
-                      generator:torch.Generator|None=None, # CPU generator (None: torch's default one)
+                      generator:torch.Generator|None=None, # Generator of the draws (None: torch's default one on `device`)
+                      device=None, # Where to draw when `generator` is None (default: the CPU); else the generator's device
                      ) -> torch.Tensor: # (n,) item ids
     "`n` items drawn uniformly from `1..n_items`, with replacement."
     if n_items < 1 or n < 1: raise ValueError(f"need n >= 1 and n_items >= 1, got n={n}, n_items={n_items}")
-    return torch.randint(1, n_items + 1, (n,), generator=generator)
+    dev = generator.device if generator is not None else torch.device(device or "cpu")
+    return torch.randint(1, n_items + 1, (n,), generator=generator, device=dev)
 
 # %% ../../nbs/19_models.losses.ipynb #a8544994
 def popularity_negatives(n:int, # Number of draws
                          counts:torch.Tensor, # (n_items + 1,) training count of each item (entry 0, padding, is ignored)
-                         generator:torch.Generator|None=None, # CPU generator (None: torch's default one)
+                         generator:torch.Generator|None=None, # Generator of the draws (None: torch's default one on `device`)
+                         device=None, # Where to draw when `generator` is None (default: the CPU); else the generator's device
                         ) -> tuple[torch.Tensor, torch.Tensor]: # (n,) items and the (n_items + 1,) table of log q
     "`n` items drawn with probability `q` proportional to their count (at least one), and `log q` of every item."
-    w = torch.as_tensor(counts).detach().to("cpu", torch.float64).clamp_min(1.0)
+    dev = generator.device if generator is not None else torch.device(device or "cpu")
+    w = torch.as_tensor(counts).detach().to(dev, torch.float64).clamp_min(1.0)
     if w.ndim != 1 or len(w) < 2: raise ValueError(f"counts must have shape (n_items + 1,), got {tuple(w.shape)}")
     w[0] = 0.0                                   # padding is never drawn
     q = w / w.sum()
@@ -182,13 +237,14 @@ def sample_negatives(sampler:str, # One of `SAMPLERS`
                      n_items:int, # Items are 1..n_items
                      targets:torch.Tensor|None=None, # (N,) the batch's targets (needed by "mixed")
                      counts:torch.Tensor|None=None, # (n_items + 1,) item counts (needed by "popularity")
-                     generator:torch.Generator|None=None, # CPU generator (None: torch's default one)
-                    ) -> tuple[torch.Tensor, torch.Tensor|None]: # (M,) negatives on the CPU, and log q (popularity) or None
+                     generator:torch.Generator|None=None, # Generator of the draws (None: torch's default one on `device`)
+                     device=None, # Where uniform and popularity draws happen when `generator` is None (default: the CPU)
+                    ) -> tuple[torch.Tensor, torch.Tensor|None]: # (M,) negatives, and log q (popularity) or None
     "Negatives shared by a batch, drawn by `sampler`, with the `log q` table when the draw is not uniform-corrected."
-    if sampler == "uniform": return uniform_negatives(n, n_items, generator), None
+    if sampler == "uniform": return uniform_negatives(n, n_items, generator, device), None
     if sampler == "popularity":
         if counts is None: raise ValueError("sampler='popularity' needs item counts")
-        return popularity_negatives(n, counts, generator)
+        return popularity_negatives(n, counts, generator, device)
     if sampler == "mixed":
         if targets is None: raise ValueError("sampler='mixed' needs the batch's targets")
         return mixed_negatives(n, n_items, targets, generator), None
@@ -240,13 +296,14 @@ def sampled_objective(kind:str, # "sampled" (sampled softmax) or "gbce"
                       counts:torch.Tensor|None=None, # (n_items + 1,) item counts (sampler="popularity")
                       gbce_t:float=0.75, # gBCE's calibration t
                       bias:torch.Tensor|None=None, # (n_items + 1,) optional output bias
-                      generator:torch.Generator|None=None, # CPU generator of the draws (None: torch's default one)
+                      generator:torch.Generator|None=None, # Generator of the draws (None: torch's default one on hidden's device)
                      ) -> torch.Tensor: # Scalar loss (0, graph kept, when N == 0)
     "The batch's loss under a sampled objective: negatives drawn from `generator`, then `sampled_softmax` or `gbce`."
     if kind not in OBJECTIVES[1:]: raise ValueError(f"sampled objective must be 'sampled' or 'gbce', got {kind!r}")
     if kind == "gbce" and sampler != "uniform": raise ValueError(f"gBCE's calibration assumes uniform negatives, got sampler={sampler!r}")
     if len(targets) == 0: return hidden.sum() * 0.0 + weight.sum() * 0.0
-    neg, log_q = sample_negatives(sampler, n_neg, n_items, targets=targets, counts=counts, generator=generator)
+    # drawn where the hidden states are (no copy, no wait on a GPU), from `generator` when one is given
+    neg, log_q = sample_negatives(sampler, n_neg, n_items, targets=targets, counts=counts, generator=generator, device=hidden.device)
     neg = neg.to(hidden.device)
     if kind == "gbce": return gbce(hidden, weight, targets, neg, gbce_beta(n_neg, n_items, gbce_t), bias=bias)
     return sampled_softmax(hidden, weight, targets, neg, None if log_q is None else log_q.to(hidden.device), bias=bias)

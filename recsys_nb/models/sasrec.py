@@ -13,7 +13,7 @@ from torch import nn
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
-from .losses import OBJECTIVES, check_objective, chunked_cross_entropy, resolve_objective, sampled_bce, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, ce_backend, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -66,6 +66,8 @@ class SASRec(nn.Module):
                  residual:bool=False, # Position head, tied: add the MLP's output to the hidden state instead of replacing it
                  init:str="normal", # "normal" (N(0, 0.02)), "uniform" (seed 003's ±0.1) or "torch"
                  ce_chunk:int|None=None, # Positions per cross-entropy chunk (None: automatic, 4M logits a chunk)
+                 ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
+                 trim:bool=True, # Drop the leading columns that are padding in every row (exact; on a GPU one wait a step; False: static shapes)
                  anchor:str="start", # Positions counted from each row's first item ("start") or its last ("end")
                  sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
@@ -85,6 +87,8 @@ class SASRec(nn.Module):
         self.n_items, self.max_len, self.d_model, self.loss_type, self.n_neg = n_items, max_len, d_model, loss, n_neg
         self.sampler, self.gbce_t, self.generator = sampler, gbce_t, None   # generator None: torch's default (the Trainer's)
         self.tied, self.user_dim, self.ce_chunk = tied, user_dim, ce_chunk
+        ce_backend(ce_impl, "cpu"); self.ce_impl = ce_impl     # a bad name fails here, not in the first step
+        self.trim = bool(trim)
         self.flatten = bool(user_dim) and user_head == "flatten"
         if residual and (self.flatten or not tied or not user_dim): raise ValueError("residual=True needs a tied output and user_head='position' with user_dim > 0")
         self.residual = residual
@@ -182,9 +186,9 @@ def _fit_len(seq:torch.Tensor, L:int) -> torch.Tensor:
     if seq.shape[1] >= L: return seq[:, seq.shape[1] - L:]
     return F.pad(seq, (L - seq.shape[1], 0))
 
-def _trim(*seqs:torch.Tensor) -> tuple:
+def _trim(*seqs:torch.Tensor, on:bool=True) -> tuple:
     "Drop the leading columns that are padding in every row of the first tensor (exact, by padding invariance)."
-    if torch.compiler.is_exporting(): return seqs   # an exported program keeps every column: no shape from the data
+    if not on or torch.compiler.is_exporting(): return seqs   # static shapes: no shape from the data (export, trim=False)
     real = (seqs[0] != 0).any(0)
     first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
     return tuple(x[:, first:] for x in seqs)
@@ -195,9 +199,9 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
     "The training objective (`loss`) of a `CausalBatch`, a `WindowBatch` or an `EvalBatch` (a plain dict: the model's training kind)."
     kind = type(batch) if isinstance(batch, Batch) else (WindowBatch if self.flatten else CausalBatch)
     if issubclass(kind, EvalBatch):  # evaluation rows: the loss of their target (seed 003's validation loss)
-        seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
+        seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:], on=self.trim)[0]
         r = self.representation(seq, batch.get("users"))
-        return chunked_cross_entropy(r if self.flatten else r[:, -1], self.output_table(), batch["target"], chunk_size=self.ce_chunk)
+        return full_cross_entropy(r if self.flatten else r[:, -1], self.output_table(), batch["target"], impl=self.ce_impl, chunk_size=self.ce_chunk)
     if not issubclass(kind, (CausalBatch, WindowBatch)):
         raise TypeError(f"SASRec trains on CausalBatch or WindowBatch batches (and scores EvalBatch ones), got a {kind.__name__}")
     x, y, users = batch["inputs"], batch["targets"], batch.get("users")
@@ -208,7 +212,7 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
     else:
         if self.flatten: raise ValueError("user_head='flatten' predicts one item per window: train it on WindowBatcher batches")
         if x.shape[1] > self.max_len: x, y = x[:, -self.max_len:], y[:, -self.max_len:]
-        x, y = _trim(x, y)
+        x, y = _trim(x, y, on=self.trim)
         keep = y > 0
         r = self.representation(x, users)
         if self.loss_type == "bce":
@@ -216,7 +220,7 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
             neg = batch["negatives"][:, batch["negatives"].shape[1] - x.shape[1]:][keep]
             return sampled_bce(r[keep], self.output_table(), y[keep], neg)
         r, y = r[keep], y[keep]
-    if self.loss_type == "ce": return chunked_cross_entropy(r, self.output_table(), y, chunk_size=self.ce_chunk)
+    if self.loss_type == "ce": return full_cross_entropy(r, self.output_table(), y, impl=self.ce_impl, chunk_size=self.ce_chunk)
     return sampled_objective(self.loss_type, r, self.output_table(), y, self.n_neg, self.n_items, self.sampler,
                              self.item_counts, self.gbce_t, generator=self.generator)  # draws from the run's generator
 
@@ -224,7 +228,7 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
 @patch
 def score(self:SASRec, batch:dict) -> torch.Tensor:
     "Scores of every item after each `history` (B, L): (B, n_items + 1), padding column at -inf."
-    seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:])[0]
+    seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:], on=self.trim)[0]
     r = self.representation(seq, batch.get("users"))
     s = (r if self.flatten else r[:, -1]) @ self.output_table().T
     s[:, 0] = float("-inf")
