@@ -53,4 +53,6 @@ def test_models_cce_matches_chunked(device, bf16):
             la, lb = a.loss(batch), b.loss(batch)
         torch.testing.assert_close(lb.float(), la.float(), **tol)
         ga, gb = _grads(la, list(a.parameters())), _grads(lb, list(b.parameters()))
-        for (name, _), x, y in zip(a.named_parameters(), ga, gb): torch.testing.assert_close(y, x, **tol, msg=lambda m: f"{cls.__name__}.{name}: {m}")
+        for (name, _), x, y in zip(a.named_parameters(), ga, gb):
+            where = f"{cls.__name__}.{name}"
+            torch.testing.assert_close(y, x, **tol, msg=lambda m, where=where: f"{where}: {m}")

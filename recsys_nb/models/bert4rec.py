@@ -11,7 +11,7 @@ from fastcore.basics import patch_to
 from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
-from .losses import OBJECTIVES, ce_backend, check_objective, full_cross_entropy, resolve_objective, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -64,12 +64,12 @@ class BERT4Rec(nn.Module):
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
         self.loss_chunk, self.tied = int(loss_chunk), tied
-        ce_backend(ce_impl, "cpu"); self.ce_impl = ce_impl     # a bad name fails here, not in the first step
+        self.ce_impl = ce_impl
         if loss not in ("auto", *OBJECTIVES): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES)}, got {loss!r}")
         loss, n_neg = resolve_objective(loss, n_neg, n_items)   # the catalogue-size rule, as SASRec's (models.losses)
         n_neg = 256 if n_neg is None else int(n_neg)
         if loss != "ce" and n_neg < 1: raise ValueError(f"loss={loss!r} needs n_neg >= 1, got {n_neg}")
-        check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts)
+        check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
         self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,

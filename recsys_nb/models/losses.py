@@ -119,7 +119,9 @@ def cce_available() -> bool:
     "Whether `cut_cross_entropy` imports (tried once; it needs Triton, which needs a GPU to run its kernels)."
     global _CCE
     if _CCE is None:
-        try: from cut_cross_entropy import linear_cross_entropy as _CCE
+        try:
+            import cut_cross_entropy
+            _CCE = cut_cross_entropy.linear_cross_entropy
         except Exception: _CCE = False   # not installed, or Triton missing: the chunked path is used
     return _CCE is not False
 
@@ -315,8 +317,10 @@ def check_objective(loss:str, # The model's objective: "ce", "sampled", "gbce" (
                     sampler:str="uniform", # One of `SAMPLERS`
                     gbce_t:float=0.75, # gBCE's calibration
                     item_counts=None, # (n_items + 1,) item counts (sampler="popularity")
+                    ce_impl:str="auto", # The full cross-entropy's implementation (`CE_IMPLS`)
                    ):
     "Raise a `ValueError` naming the option when a sampled objective's options do not fit together."
+    if ce_impl not in CE_IMPLS: raise ValueError(f"ce_impl must be one of {CE_IMPLS}, got {ce_impl!r}")
     if sampler not in SAMPLERS: raise ValueError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
     if loss not in OBJECTIVES[1:]: return
     if loss == "gbce":

@@ -13,7 +13,7 @@ from torch import nn
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
-from .losses import OBJECTIVES, ce_backend, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, train_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -87,7 +87,7 @@ class SASRec(nn.Module):
         self.n_items, self.max_len, self.d_model, self.loss_type, self.n_neg = n_items, max_len, d_model, loss, n_neg
         self.sampler, self.gbce_t, self.generator = sampler, gbce_t, None   # generator None: torch's default (the Trainer's)
         self.tied, self.user_dim, self.ce_chunk = tied, user_dim, ce_chunk
-        ce_backend(ce_impl, "cpu"); self.ce_impl = ce_impl     # a bad name fails here, not in the first step
+        self.ce_impl = ce_impl
         self.trim = bool(trim)
         self.flatten = bool(user_dim) and user_head == "flatten"
         if residual and (self.flatten or not tied or not user_dim): raise ValueError("residual=True needs a tied output and user_head='position' with user_dim > 0")
@@ -102,7 +102,7 @@ class SASRec(nn.Module):
             width = (d_model + user_dim) * (max_len if self.flatten else 1)
             self.head = InteractionMLP(width, tuple(mlp_hidden), d_model if tied else n_items + 1)
         elif not tied: self.out = nn.Linear(d_model, n_items + 1, bias=False)
-        check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts)
+        check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.features, self.feat_emb = features, None
         if features not in FEATURE_MODES: raise ValueError(f"features must be one of {FEATURE_MODES}, got {features!r}")
