@@ -9,10 +9,12 @@
 #  (3) ML-1m shape, SASRec, bf16, full epochs: compile off/on with the fused CE;
 #  (4) the command line's recipes (recipe(model): architecture, objective and batches) on the ML-25m shape.
 # The machine has no network: when cut_cross_entropy does not import, WHEELS=DIR (a folder carried with the tree,
-# holding cut_cross_entropy-*.whl) is installed from with --no-index; Triton comes with CUDA builds of torch.
+# holding cut_cross_entropy-*.whl) is installed from with --no-index; Triton comes with CUDA builds of torch. E.g.
+#   pip download --no-deps -d .cache/wheels cut-cross-entropy   (here), then the device run carries .cache/wheels:
+#   WHEELS=.cache/wheels bash bench/gpu_suite.sh bench/results
 set -u
 out=${1:-bench/results}; mkdir -p "$out"
-export PYTHONUNBUFFERED=1
+export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"   # the tree's recsys_nb, installed or not
 nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.sm,clocks.max.sm --format=csv || true
 py=${PYTHON:-python3}
 $py -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name(0))" || exit 1
