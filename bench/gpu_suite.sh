@@ -7,7 +7,8 @@
 #      per step) with compile off/on; the sampled softmax (256 negatives, drawn on the GPU);
 #  (2) ML-25m shape, BERT4Rec, bf16: chunked vs cut-cross-entropy; full-ranking evaluation of all 162k users;
 #  (3) ML-1m shape, SASRec, bf16, full epochs: compile off/on with the fused CE;
-#  (4) the command line's recipes (recipe(model): architecture, objective and batches) on the ML-25m shape.
+#  (4) BERT4Rec's command-line recipe with length-bucketed prefix rows (widths multiples of 16), compile off/on;
+#  (5) the command line's recipes (recipe(model): architecture, objective and batches) on the ML-25m shape.
 # The machine has no network: when cut_cross_entropy does not import, WHEELS=DIR (a folder carried with the tree,
 # holding cut_cross_entropy-*.whl) is installed from with --no-index; Triton comes with CUDA builds of torch. E.g.
 #   pip download --no-deps -d .cache/wheels cut-cross-entropy   (here), then the device run carries .cache/wheels:
@@ -34,5 +35,7 @@ $py bench/train_speed.py "${common[@]}" --shape ml-25m --models bert4rec --compi
     --out "$out/train_speed_cuda_ml-25m_bert4rec_ce"
 $py bench/train_speed.py --device cuda --threads 8 --timeout 170 --bf16 on --shape ml-1m --models sasrec --compile off,on \
     --ce-impl auto --no-eval --out "$out/train_speed_cuda_ml-1m_sasrec"
+$py bench/train_speed.py "${common[@]}" --max-steps 100 --shape ml-25m --recipe cli --models bert4rec --bucket 100 --round-to 16 \
+    --compile off,on --ce-impl auto --no-eval --out "$out/train_speed_cuda_ml-25m_cli_bert4rec_bucket"
 $py bench/train_speed.py "${common[@]}" --max-steps 100 --shape ml-25m --recipe cli --compile off --ce-impl auto --no-eval \
     --out "$out/train_speed_cuda_ml-25m_cli"

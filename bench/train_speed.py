@@ -162,6 +162,7 @@ def train_stage(job:dict) -> dict:
         from recsys_nb.experiment import recipe
         dkw = dict(recipe(job["model"]).data)
         if job.get("bucket") is not None: dkw["bucket"] = job["bucket"]
+    if job.get("round_to") and job["model"] == "bert4rec" and dkw.get("bucket"): dkw["round_to"] = job["round_to"]
     batcher = model.train_batches(split, seed=0, device=dev, **dkw)
     _sync(dev); batcher_s = time.perf_counter() - t
     opt = make_optimizer(model, "adam", lr=1e-3)
@@ -386,6 +387,7 @@ def main():
                     help="bench: the fixed architecture of --d-model etc.; cli: the command line's defaults (recipe(model))")
     ap.add_argument("--loss", choices=["auto", "ce", "sampled", "gbce"], default=None, help="objective (default: the model's or recipe's)")
     ap.add_argument("--n-neg", type=int, default=None, help="negatives of --loss sampled|gbce (default: the model's)")
+    ap.add_argument("--round-to", type=int, default=None, help="BERT4Rec bucketed prefix batches: widths rounded up to a multiple of this")
     ap.add_argument("--no-trim", action="store_true", help="SASRec trim=False: every batch keeps max_len columns (no device wait)")
     ap.add_argument("--ce-impl", type=lambda s: _flags(s, ("auto", "chunked", "cce")), default=["auto"],
                     help="full cross-entropy backends to time side by side (comma-separated; auto: cce on CUDA when installed)")
@@ -417,7 +419,7 @@ def main():
     m = machine(a.device, a.threads)
     config = {k: getattr(a, k) for k in ("device", "epochs", "max_steps", "warmup_steps", "scale", "batch_size", "d_model",
                                         "n_layers", "n_heads", "max_len", "ce_chunk", "loss_chunk", "bucket", "compile_scope",
-                                        "eval_chunk", "seed", "threads", "recipe", "loss", "n_neg", "no_trim")}
+                                        "eval_chunk", "seed", "threads", "recipe", "loss", "n_neg", "no_trim", "round_to")}
     config.update(shapes=shapes, models=a.models, bf16=bf16, compile=a.compile, peak_flops=peak, ce_impl=a.ce_impl)
     print(f"{m['device_name']} ({a.device}); {m['cpu_count']} CPUs, {a.threads} torch thread(s); torch {m['torch']}; {m['date']}")
     print(m["command"])
@@ -427,7 +429,7 @@ def main():
     base = dict(device=a.device, max_len=a.max_len, d_model=a.d_model, n_layers=a.n_layers, n_heads=a.n_heads,
                 ce_chunk=a.ce_chunk, loss_chunk=a.loss_chunk, bucket=a.bucket, batch_size=a.batch_size, epochs=a.epochs,
                 max_steps=a.max_steps, warmup_steps=a.warmup_steps, compile_scope=a.compile_scope, threads=a.threads,
-                peak_flops=peak, eval_chunk=a.eval_chunk, recipe=a.recipe, loss=a.loss, n_neg=a.n_neg, no_trim=a.no_trim)
+                peak_flops=peak, eval_chunk=a.eval_chunk, recipe=a.recipe, loss=a.loss, n_neg=a.n_neg, no_trim=a.no_trim, round_to=a.round_to)
     with tempfile.TemporaryDirectory(prefix="train_speed_") as tmp:
         for sh in shapes:
             t = time.perf_counter()

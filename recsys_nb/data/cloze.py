@@ -158,6 +158,7 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
                  batch_size:int=128, shuffle:bool=True, drop_last:bool=False, seed:int=0, device=None,
                  random_prob:float=0.1, keep_prob:float=0.1,
                  bucket:int=0, # 0: random batches of `window` columns; k >= 1: rows of similar length, each group of k batches sorted, every batch cut to its longest row
+                 round_to:int=1, # With `bucket`: cut widths rounded up to a multiple of this (a handful of shapes for `torch.compile`)
                 ):
         it, e, ln, u = (torch.from_numpy(np.array(x, dtype=np.int64)) for x in (items, ends, lens, users))
         if not (len(e) == len(ln) == len(u)): raise ValueError(f"ends, lens and users differ in length: {len(e)}, {len(ln)}, {len(u)}")
@@ -174,6 +175,9 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
         self.copies, self.n_base = int(copies), len(e)
         if isinstance(bucket, bool) or not isinstance(bucket, (int, np.integer)) or bucket < 0:
             raise ValueError(f"bucket must be a non-negative integer (0: no bucketing), got {bucket!r}")
+        if isinstance(round_to, bool) or not isinstance(round_to, (int, np.integer)) or round_to < 1:
+            raise ValueError(f"round_to must be a positive integer, got {round_to!r}")
+        self.round_to = int(round_to)
         Batcher.__init__(self, self.n_base * self.copies, batch_size, shuffle, drop_last, seed, device)
         self.users, self.bucket = u.to(self.device), int(bucket)
 
@@ -202,7 +206,9 @@ class PrefixClozeBatcher(LastItemClozeBatcher):
         "The last `window` items of each row's prefix, left-padded (with `bucket`, to the longest prefix of the batch)."
         r = rows.cpu() % self.n_base
         lens = self.lens[r]
-        width = min(self.window, int(lens.max())) if self.bucket and len(r) else self.window   # CPU tensors: no device sync
+        width = self.window
+        if self.bucket and len(r):   # CPU tensors: no device sync
+            width = min(self.window, -(-int(lens.max()) // self.round_to) * self.round_to)
         return pad_ranges(self.items, self.ends[r], lens, width).to(self.device)
 
     def __repr__(self):
