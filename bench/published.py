@@ -13,6 +13,7 @@ machine and the versions. The docs page reads only these files; nothing is typed
 Usage: python bench/published.py --dataset lastfm --model sasrec --seeds 0 1 2 [-o model.features=input] [--threads 1]
        [--tag features] [--runs-dir runs/published] [--out-dir bench/results/published]
        python bench/published.py --collect runs/published/lastfm-sasrec-seed0 ... [--tag ...] [--out-dir ...]
+       python bench/published.py --dataset lastfm --model bert4rec --seeds 1 2 --add   (more seeds into an existing file)
 """
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def _resolved(r:dict, run:Path) -> dict:
 
 
 def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path, commit:str,
-           collected:bool) -> Path:
+           collected:bool, add:bool=False) -> Path:
     from recsys_nb.experiment import recipe
     raw = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
     base = recipe(raw[0]["name"]).to_dict()   # a key a run's recipe lacks (an older run) has today's default value
@@ -82,9 +83,19 @@ def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None
         if a != b: raise SystemExit(f"{run}: its recipe differs from {runs[0]}'s beyond the seed; collect runs of one recipe")
     model, dataset = first["name"], first["dataset"]
     out = out_dir/f"{dataset}-{model}{'-' + tag if tag else ''}.json"
+    rows = [{**row, "commit": commit} for row in rows]            # each seed's row says which code ran it
+    if add and out.exists():   # more seeds of the same recipe: the file's rows are kept, the new ones join them
+        old = json.loads(out.read_text())
+        mine = {k: v for k, v in first.items() if k != "seed"}
+        if old["recipe"] != mine or old["options"] != options:
+            raise SystemExit(f"{out}: its recipe or options differ from these runs'; --add joins seeds of one recipe only")
+        clash = sorted({r["seed"] for r in old["runs"]} & {r["seed"] for r in rows})
+        if clash: raise SystemExit(f"{out} already holds seed(s) {clash}: --add only new seeds")
+        rows = [{"commit": old.get("commit", "unknown"), **r} for r in old["runs"]] + rows
+        threads = old.get("threads") if old.get("threads") == threads else None   # unrecorded when they differ
     doc = {"dataset": dataset, "model": model, "tag": tag or "", "options": options,
            "command": _command(model, dataset, "S", options), "threads": threads,
-           "seeds": [row["seed"] for row in rows], "runs": sorted(rows, key=lambda x: x["seed"]),
+           "seeds": sorted(row["seed"] for row in rows), "runs": sorted(rows, key=lambda x: x["seed"]),
            "recipe": {k: v for k, v in first.items() if k != "seed"}, "commit": commit, "collected": collected,
            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}", "versions": _versions(),
            "date": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -103,6 +114,7 @@ def main(argv=None):
     ap.add_argument("--runs-dir", type=Path, default=ROOT/"runs"/"published")
     ap.add_argument("--out-dir", type=Path, default=ROOT/"bench"/"results"/"published")
     ap.add_argument("--collect", type=Path, nargs="+", metavar="RUN", help="build the file from these run folders instead")
+    ap.add_argument("--add", action="store_true", help="add these seeds to the existing result file (same recipe) instead of replacing it")
     a = ap.parse_args(argv)
     commit = _commit()  # before the runs: the code they ran (for --collect: the code when collected)
     if a.collect:
@@ -124,7 +136,7 @@ def main(argv=None):
                 subprocess.run(cmd, env=env, check=True)
             runs.append(run)
     rows = [_row(r) for r in runs]
-    out = _write(rows, runs, opts, threads, a.tag, a.out_dir, commit, bool(a.collect))
+    out = _write(rows, runs, opts, threads, a.tag, a.out_dir, commit, bool(a.collect), a.add)
     for row in rows: print(f"seed {row['seed']}: valid NDCG@10 {row['valid']['NDCG@10']:.4f}, test NDCG@10 {row['test']['NDCG@10']:.4f} "
                            f"HR@10 {row['test']['HR@10']:.4f}, "
                            + (f"best epoch {row['best_epoch']} of {row['epochs_run']}" if row["epochs_run"] else "no training")

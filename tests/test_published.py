@@ -1,0 +1,29 @@
+"bench/published.py writes one result file per dataset and model, and --add joins more seeds of the same recipe to it."
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT/"bench"/"published.py"
+
+def _run(tmp, *args):
+    return subprocess.run([sys.executable, str(SCRIPT), "--dataset", "synthetic", "--model", "mostpop", "--runs-dir", str(tmp/"runs"),
+                           "--out-dir", str(tmp/"out"), *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+def test_published_add_seeds(tmp_path):
+    p = _run(tmp_path, "--seeds", "0")
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert "no training" in p.stdout                      # MostPop: no "best epoch None of 0"
+    f = tmp_path/"out"/"synthetic-mostpop.json"
+    doc = json.loads(f.read_text())
+    assert doc["seeds"] == [0] and doc["runs"][0]["commit"] == doc["commit"]
+    p = _run(tmp_path, "--seeds", "2", "1", "--add")
+    assert p.returncode == 0, p.stderr[-2000:]
+    doc = json.loads(f.read_text())
+    assert doc["seeds"] == [0, 1, 2] and [r["seed"] for r in doc["runs"]] == [0, 1, 2]
+    p = _run(tmp_path, "--seeds", "1", "--add")          # a seed the file holds: refused, the file kept
+    assert p.returncode != 0 and "already holds seed(s) [1]" in p.stderr, p.stderr[-2000:]
+    assert json.loads(f.read_text())["seeds"] == [0, 1, 2]
+    p = _run(tmp_path, "--seeds", "3", "--add", "-o", "eval.ks=[5]")   # another recipe: refused
+    assert p.returncode != 0 and "differ from these runs'" in p.stderr, p.stderr[-2000:]
