@@ -9,13 +9,13 @@ epoch whose validation score reaches it (`history.csv`'s `seconds`). A candidate
 and the script says so, with its own best. A baseline stopped before its early stop is marked `"finished": false`:
 its best so far is then the target.
 
-The script writes `bench/results/time-to-best-<dataset>-<model>.json` (both curves, both times, the ratio, the
+The script writes `bench/results/time-to-best-<dataset>-<model>[-<tag>].json` (both curves, both times, the ratio, the
 commands, the commit) and prints a table. `--runs BASE CAND` redoes the comparison from two run folders.
 This is a benchmark, not a test.
 
 Usage: python bench/time_to_best.py --dataset amazon-beauty --model sasrec --baseline model.loss=ce [--candidate ...]
-       [--seed 0] [--threads 1] [--runs-dir runs/time-to-best] [--out-dir bench/results] [-- extra options for both]
-       python bench/time_to_best.py --runs runs/time-to-best/base runs/time-to-best/cand [--out-dir ...]
+       [--seed 0] [--threads 1] [--tag T] [--runs-dir runs/time-to-best] [--out-dir bench/results] [-- extra options for both]
+       python bench/time_to_best.py --runs runs/time-to-best/base runs/time-to-best/cand [--tag T] [--out-dir ...]
 """
 from __future__ import annotations
 
@@ -71,6 +71,14 @@ def compare(base:dict, cand:dict) -> dict:
             "ratio": round(c[1]/b[1], 3) if c else None, "candidate_best": max(cand["valid"])}
 
 
+def options_of(r:dict) -> list[str]:
+    "The `-o KEY=VALUE` options by which run recipe `r` differs from its model's defaults (the dataset and seed aside)."
+    from recsys_nb.experiment import recipe
+    def flat(d): return {f"{s}.{k}": v for s, sec in d.items() if isinstance(sec, dict) for k, v in sec.items()}
+    base, mine = flat(recipe(r["name"]).to_dict()), flat(r)
+    return [f"{k}={str(v).lower() if isinstance(v, bool) else v}" for k, v in sorted(mine.items()) if base.get(k) != v]
+
+
 def _folder(args, tag:str) -> Path: return Path(args.runs_dir)/f"{Path(args.dataset).stem}-{args.model}-{tag}-seed{args.seed}"
 
 def _launch(args, tag:str, options:list[str]) -> tuple[Path, list[str], subprocess.Popen]:
@@ -91,6 +99,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0); p.add_argument("--threads", type=int, default=1)
     p.add_argument("--runs-dir", default="runs/time-to-best"); p.add_argument("--out-dir", default=str(ROOT/"bench/results"))
     p.add_argument("--runs", nargs=2, metavar=("BASE", "CAND"), help="compare two finished run folders instead of training")
+    p.add_argument("--tag", help="suffix of the result file (several candidates against one baseline)")
     p.add_argument("common", nargs="*", metavar="KEY=VALUE", help="-o options of both recipes (after --)")
     args = p.parse_args(argv)
     commands = None
@@ -111,8 +120,9 @@ def main(argv=None):
     res = compare(base, cand)
     recipes = [tomllib.loads((r/"recipe.toml").read_text()) for r in runs]
     if recipes[0].get("dataset") != recipes[1].get("dataset"): raise SystemExit("the two runs are of different datasets")
-    name = f"time-to-best-{recipes[0]['dataset']}-{recipes[0]['name']}.json"
-    options = None if args.runs else {"common": args.common, "baseline": args.baseline, "candidate": args.candidate}
+    name = f"time-to-best-{recipes[0]['dataset']}-{recipes[0]['name']}{'-' + args.tag if args.tag else ''}.json"
+    options = ({"common": [], "baseline": options_of(recipes[0]), "candidate": options_of(recipes[1])} if args.runs else
+               {"common": args.common, "baseline": args.baseline, "candidate": args.candidate})
     out = {**res, "threads": args.threads if not args.runs else None, "commit": _commit(), "commands": commands, "options": options,
            "baseline": {**base, "recipe": recipes[0]}, "candidate": {**cand, "recipe": recipes[1]}}
     Path(args.out_dir).mkdir(parents=True, exist_ok=True)

@@ -51,3 +51,5 @@ def test_launch_and_rerun(tmp_path):
     p = _run("--runs", str(b), str(c), "--out-dir", str(tmp_path/"again"))
     again = json.loads((tmp_path/"again"/"time-to-best-synthetic-sasrec.json").read_text())
     assert p.returncode == 0 and {k: again[k] for k in ("target", "ratio")} == {k: doc[k] for k in ("target", "ratio")}
+    assert {"trainer.lr=0.003", "trainer.epochs=2"} <= set(again["options"]["candidate"])   # read back from the recipes
+    assert "trainer.lr=0.0005" in again["options"]["baseline"] and "trainer.lr=0.003" not in again["options"]["baseline"]
