@@ -39,16 +39,17 @@ def _commit() -> str:
 
 
 def curve(run:Path) -> dict:
-    "A finished run's validation curve: epochs, cumulative seconds and the monitored score, from `history.csv`."
+    "A run's validation curve (finished or not): epochs, cumulative seconds and the monitored score, from `history.csv`."
     hist, cfg = run/"history.csv", run/"config.json"
     if not hist.exists(): raise SystemExit(f"{run}: no history.csv; is it a `recsys-nb train` run folder?")
     monitor = json.loads(cfg.read_text())["trainer"].get("monitor", "NDCG@10") if cfg.exists() else "NDCG@10"
     rows = list(csv.DictReader(hist.open()))
     key = f"valid_{monitor}"
-    if not rows or key not in rows[0]: raise SystemExit(f"{run}: history.csv has no {key} column; was it validated every epoch?")
+    if not rows or key not in rows[0]: raise SystemExit(f"{run}: history.csv has no {key} column; was it validated?")
     total, cum = 0.0, []   # every epoch's seconds count, validated or not (eval_every > 1)
     for r in rows: total += float(r["seconds"]); cum.append(round(total, 1))
     keep = [i for i, r in enumerate(rows) if r[key] not in ("", "nan")]
+    if not keep: raise SystemExit(f"{run}: no epoch has been validated yet; wait for its first validation")
     return {"run": str(run), "monitor": monitor, "finished": (run/"metrics.json").exists(), "epochs": [int(rows[i]["epoch"]) for i in keep],
             "seconds": [cum[i] for i in keep], "valid": [float(rows[i][key]) for i in keep]}
 
