@@ -53,8 +53,8 @@ class BERT4Rec(nn.Module):
                  head_transform:bool=True, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
                  loss_chunk:int=2**25, # Largest logits block (rows x items) in the loss
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
-                 loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled" (sampled softmax) or "gbce": negatives shared by the batch
-                 n_neg:int|None=None, # Negatives drawn per batch for loss="sampled" or "gbce" (None: 3,000 for "auto", else 256)
+                 loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled" (sampled softmax): negatives shared by the batch; "gbce": drawn per masked position
+                 n_neg:int|None=None, # Negatives: per batch for loss="sampled", per masked position for "gbce" (None: 3,000 for "auto", else 256)
                  sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)

@@ -292,7 +292,7 @@ def sampled_objective(kind:str, # "sampled" (sampled softmax) or "gbce"
                       hidden:torch.Tensor, # (N, d) representations of the target positions
                       weight:torch.Tensor, # (n_items + 1, d) output table of items 0..n_items
                       targets:torch.Tensor, # (N,) target items, in 1..n_items
-                      n_neg:int, # Negatives drawn for the batch
+                      n_neg:int, # Negatives: shared by the batch ("sampled") or drawn for every row ("gbce")
                       n_items:int, # Items are 1..n_items
                       sampler:str="uniform", # One of `SAMPLERS` ("uniform" only for gbce)
                       counts:torch.Tensor|None=None, # (n_items + 1,) item counts (sampler="popularity")
@@ -305,9 +305,11 @@ def sampled_objective(kind:str, # "sampled" (sampled softmax) or "gbce"
     if kind == "gbce" and sampler != "uniform": raise ValueError(f"gBCE's calibration assumes uniform negatives, got sampler={sampler!r}")
     if len(targets) == 0: return hidden.sum() * 0.0 + weight.sum() * 0.0
     # drawn where the hidden states are (no copy, no wait on a GPU), from `generator` when one is given
+    if kind == "gbce":   # n_neg for every row, as gSASRec draws them (shared ones collapse: see above)
+        neg = uniform_negatives(len(targets) * n_neg, n_items, generator, hidden.device).view(len(targets), n_neg)
+        return gbce(hidden, weight, targets, neg.to(hidden.device), gbce_beta(n_neg, n_items, gbce_t), bias=bias)
     neg, log_q = sample_negatives(sampler, n_neg, n_items, targets=targets, counts=counts, generator=generator, device=hidden.device)
     neg = neg.to(hidden.device)
-    if kind == "gbce": return gbce(hidden, weight, targets, neg, gbce_beta(n_neg, n_items, gbce_t), bias=bias)
     return sampled_softmax(hidden, weight, targets, neg, None if log_q is None else log_q.to(hidden.device), bias=bias)
 
 # %% ../../nbs/19_models.losses.ipynb #4f571477

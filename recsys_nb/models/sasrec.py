@@ -57,8 +57,8 @@ class SASRec(nn.Module):
                  pre_norm:bool=False, # Pre-norm blocks (the SASRec paper's) or post-norm (RecBole's, better on ml-100k)
                  activation:str="gelu", # Feed-forward activation: "gelu" or "relu"
                  tied:bool=True, # Output table = item embedding (else a separate table)
-                 loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled", "gbce": negatives shared by the batch; "bce": per position (original SASRec)
-                 n_neg:int|None=None, # Negatives: per position for "bce", per batch for "sampled"/"gbce" (None: 1 for "bce", 3,000 for "auto", else 256)
+                 loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled": negatives shared by the batch; "gbce": negatives drawn per position (gSASRec); "bce": per position (original SASRec)
+                 n_neg:int|None=None, # Negatives: per position for "bce" and "gbce", per batch for "sampled" (None: 1 for "bce", 3,000 for "auto", else 256)
                  n_users:int=0, # Number of users (needed by the user head)
                  user_dim:int=0, # User embedding width; > 0 adds seed 003's user head
                  mlp_hidden=(), # Hidden widths of the interaction MLP
