@@ -38,7 +38,7 @@ def model_device(model:nn.Module) -> torch.device:
 
 def _chunks(data, chunk_size:int|None, rank:int=0, world:int=1):
     "Evaluation batches of `chunk_size` users: an `EvalBatcher`'s own chunks of this process's rows, other iterables as given."
-    if hasattr(data, "chunks"): yield from data.chunks(chunk_size, rank, world, with_exclude=False)  # the mask is built on the device
+    if hasattr(data, "chunks"): yield from data.chunks(chunk_size, rank, world, with_exclude=False, by_length=True)  # mask built on the device; narrow chunks
     else:  # any other iterable: batch i goes to process i % world
         for i, b in enumerate(data):
             if i % world == rank: yield b

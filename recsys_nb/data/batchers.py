@@ -217,9 +217,11 @@ class EvalBatcher:
     def chunks(self, size:int|None=None, # Rows per batch (default: `batch_size`)
                rank:int=0, world:int=1, # This process's share of the rows: `rank`, `rank + world`, ...
                with_exclude:bool|None=None, # Add the `exclude` mask (default: the batcher's `with_exclude`)
+               by_length:bool=False, # Rows sorted by history length (stable), so that a model that trims padding reads narrow batches
               ):
-        "The `EvalBatch`es of this process's rows, `size` rows at a time, in order."
+        "The `EvalBatch`es of this process's rows, `size` rows at a time, in order (or by history length)."
         rows = torch.arange(rank, len(self.users), world)
+        if by_length: rows = rows[torch.sort((self.histories[self.users[rows]] != 0).sum(1), stable=True).indices]
         step, ex = size or self.batch_size, self.with_exclude if with_exclude is None else with_exclude
         for s in range(0, len(rows), step):
             r = rows[s:s + step]
