@@ -61,13 +61,29 @@ def _row(run:Path) -> dict:
     return row
 
 def _resolved(r:dict, run:Path) -> dict:
-    "A recipe with model.loss='auto' replaced by the objective it resolved to on the run's catalogue (they train the same)."
+    "A recipe with model.loss and model.sampler 'auto' replaced by what they resolved to on the run's catalogue (they train the same)."
     model = r.get("model", {})
-    if model.get("loss", "auto") != "auto": return r
+    if "auto" not in (model.get("loss"), model.get("sampler")): return r
     from recsys_nb.models.losses import resolve_objective
     n_items = json.loads((run/"metrics.json").read_text())["protocol"]["n_items"]
-    loss, n_neg = resolve_objective("auto", model.get("n_neg"), n_items)
-    return {**r, "model": {**model, "loss": loss, "n_neg": n_neg}}
+    loss, n_neg, sampler = resolve_objective(model.get("loss", "auto"), model.get("n_neg"), n_items, model.get("sampler", "auto"))
+    return {**r, "model": {**model, "loss": loss, "n_neg": n_neg, "sampler": sampler}}
+
+REPORT_ONLY = {"eval.baseline"}   # adds the MostPop row to metrics.json; the runs pass --no-baseline, and it trains nothing
+
+def _check_command(first:dict, run:Path, options:list[str]):
+    "Exit unless `recsys-nb train` with `options` trains `first`, the runs' recipe: the command the file records must be theirs."
+    from recsys_nb.experiment import recipe
+    try: want = recipe(first["name"]).override(*options).to_dict()
+    except ValueError as e: raise SystemExit(f"options {options}: {e}") from None
+    want = _resolved({**want, "dataset": first["dataset"]}, run)
+    diff = sorted(f"{s}.{k}" for s in ("model", "data", "trainer", "eval", "split")
+                  for k in set(want.get(s, {})) | set(first.get(s, {}))
+                  if want.get(s, {}).get(k) != first.get(s, {}).get(k) and f"{s}.{k}" not in REPORT_ONLY)
+    if diff: raise SystemExit(f"{run}: the command with options {options or '(none)'} would not train these runs: they differ in "
+                              + ", ".join(f"{d} (runs: {first[d.split('.')[0]].get(d.split('.')[1])!r}, "
+                                          f"command: {want[d.split('.')[0]].get(d.split('.')[1])!r})" for d in diff)
+                              + "; give the runs' options with -o")
 
 
 def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path, commit:str,
@@ -77,10 +93,12 @@ def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None
     base = recipe(raw[0]["name"]).to_dict()   # a key a run's recipe lacks (an older run) has today's default value
     recipes = [{k: ({**base[k], **v} if isinstance(v, dict) and isinstance(base.get(k), dict) else v) for k, v in r.items()} for r in raw]
     recipes = [_resolved(r, run) for r, run in zip(recipes, runs)]
+    recipes = [{**r, "eval": {k: v for k, v in r.get("eval", {}).items() if f"eval.{k}" not in REPORT_ONLY}} for r in recipes]
     first = recipes[0]
     for run, r in zip(runs[1:], recipes[1:]):
         a, b = {k: v for k, v in first.items() if k != "seed"}, {k: v for k, v in r.items() if k != "seed"}
         if a != b: raise SystemExit(f"{run}: its recipe differs from {runs[0]}'s beyond the seed; collect runs of one recipe")
+    _check_command(first, runs[0], options)
     model, dataset = first["name"], first["dataset"]
     out = out_dir/f"{dataset}-{model}{'-' + tag if tag else ''}.json"
     rows = [{**row, "commit": commit} for row in rows]            # each seed's row says which code ran it

@@ -27,3 +27,18 @@ def test_published_add_seeds(tmp_path):
     assert json.loads(f.read_text())["seeds"] == [0, 1, 2]
     p = _run(tmp_path, "--seeds", "3", "--add", "-o", "eval.ks=[5]")   # another recipe: refused
     assert p.returncode != 0 and "differ from these runs'" in p.stderr, p.stderr[-2000:]
+
+def test_collect_checks_the_command(tmp_path):
+    "--collect records `recsys-nb train ... -o OPTIONS` as the runs' command: options that would train another recipe are refused."
+    assert _run(tmp_path, "--seeds", "0").returncode == 0
+    run = str(tmp_path/"runs"/"synthetic-mostpop-seed0")
+    col = lambda *a: subprocess.run([sys.executable, str(SCRIPT), "--collect", run, "--out-dir", str(tmp_path/"col"), *a],
+                                    capture_output=True, text=True, cwd=ROOT, timeout=600)
+    p = col("-o", "eval.ks=[5]")
+    assert p.returncode != 0 and "would not train these runs" in p.stderr and "eval.ks (runs: [10], command: [5])" in p.stderr, p.stderr[-2000:]
+    assert not (tmp_path/"col").exists()
+    p = col("-o", "model.nope=1")
+    assert p.returncode != 0 and "unknown option 'model.nope'" in p.stderr and "Traceback" not in p.stderr, p.stderr[-2000:]
+    p = col()
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.loads((tmp_path/"col"/"synthetic-mostpop.json").read_text())["command"] == "recsys-nb train --model mostpop --dataset synthetic --seed S"

@@ -11,7 +11,7 @@ from fastcore.basics import patch_to
 from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
-from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, with_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -55,7 +55,7 @@ class BERT4Rec(nn.Module):
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
                  loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled" (sampled softmax): negatives shared by the batch; "gbce": drawn per masked position
                  n_neg:int|None=None, # Negatives: per batch for loss="sampled", per masked position for "gbce" (None: 3,000 for "auto", else 256)
-                 sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
+                 sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
                 ):
@@ -66,7 +66,7 @@ class BERT4Rec(nn.Module):
         self.loss_chunk, self.tied = int(loss_chunk), tied
         self.ce_impl = ce_impl
         if loss not in ("auto", *OBJECTIVES): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES)}, got {loss!r}")
-        loss, n_neg = resolve_objective(loss, n_neg, n_items)   # the catalogue-size rule, as SASRec's (models.losses)
+        loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule, as SASRec's (models.losses)
         n_neg = 256 if n_neg is None else int(n_neg)
         if loss != "ce" and n_neg < 1: raise ValueError(f"loss={loss!r} needs n_neg >= 1, got {n_neg}")
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
@@ -140,8 +140,7 @@ def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)
                **hparams, # Passed to `BERT4Rec`
               ) -> BERT4Rec:
     "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives)."
-    if hparams.get("sampler") == "popularity" and hparams.get("item_counts") is None: hparams["item_counts"] = train_item_counts(split)
-    return cls(split.data.n_items, **hparams)
+    return cls(split.data.n_items, **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
 
 @patch_to(BERT4Rec)
 def train_batches(self, split, # A `Split` (its training rows) or an `Interactions`

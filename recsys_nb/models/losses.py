@@ -13,7 +13,8 @@ from torch.utils.checkpoint import checkpoint
 __all__ = ['CE_IMPLS', 'SAMPLERS', 'OBJECTIVES', 'AUTO_NEGATIVES', 'AUTO_RATIO', 'BPR_LOSSES', 'chunked_cross_entropy',
            'catalogue_ce', 'cce_available', 'ce_backend', 'full_cross_entropy', 'sampled_bce', 'sampled_softmax',
            'uniform_negatives', 'popularity_negatives', 'mixed_negatives', 'sample_negatives', 'gbce_beta', 'gbce',
-           'sampled_objective', 'check_objective', 'train_item_counts', 'resolve_objective', 'bpr_loss']
+           'sampled_objective', 'check_objective', 'train_item_counts', 'resolve_objective', 'with_item_counts',
+           'bpr_loss']
 
 # %% ../../nbs/19_models.losses.ipynb #71b2e3e6
 _TINY = torch.finfo(torch.float32).tiny
@@ -329,7 +330,8 @@ def check_objective(loss:str, # The model's objective: "ce", "sampled", "gbce" (
         if sampler != "uniform": raise ValueError(f"loss='gbce' calibrates for uniform negatives: use sampler='uniform', got {sampler!r}")
         gbce_beta(n_neg, n_items, gbce_t)
     if sampler == "popularity":
-        if item_counts is None: raise ValueError("sampler='popularity' needs item_counts (from_split counts the training items)")
+        if item_counts is None: raise ValueError("sampler='popularity' needs item_counts: build the model with from_split (it counts the training items), "
+                                         "pass item_counts, or set sampler='uniform' (sampler='auto' picks popularity for loss='auto' on 30,000+ items)")
         if len(item_counts) != n_items + 1: raise ValueError(f"item_counts must have n_items + 1 = {n_items + 1} entries, got {len(item_counts)}")
 
 # %% ../../nbs/19_models.losses.ipynb #39e1d14b
@@ -345,11 +347,24 @@ AUTO_NEGATIVES, AUTO_RATIO = 3000, 10
 def resolve_objective(loss:str, # "auto", or an explicit objective (returned as it is)
                       n_neg:int|None, # Negatives (None: `AUTO_NEGATIVES` for "auto")
                       n_items:int, # Items in the catalogue
-                     ) -> tuple[str, int|None]: # (objective, n_neg)
-    "`loss='auto'`: full cross-entropy below `AUTO_RATIO` x `n_neg` items, else a sampled softmax over `n_neg` uniform negatives."
-    if loss != "auto": return loss, n_neg
-    n_neg = AUTO_NEGATIVES if n_neg is None else int(n_neg)
-    return ("ce", n_neg) if n_items < AUTO_RATIO * n_neg else ("sampled", n_neg)
+                      sampler:str="auto", # "auto", or one of `SAMPLERS` (returned as it is)
+                     ) -> tuple[str, int|None, str]: # (objective, n_neg, sampler)
+    "`loss='auto'`: full cross-entropy below `AUTO_RATIO` x `n_neg` items, else a sampled softmax over `n_neg` popularity negatives (with `sampler='auto'`)."
+    objective = loss
+    if loss == "auto":
+        n_neg = AUTO_NEGATIVES if n_neg is None else int(n_neg)
+        objective = "ce" if n_items < AUTO_RATIO * n_neg else "sampled"
+    if sampler == "auto": sampler = "popularity" if loss == "auto" and objective == "sampled" else "uniform"
+    return objective, n_neg, sampler
+
+# %% ../../nbs/19_models.losses.ipynb #e4e1f17d
+def with_item_counts(split, # A `Split`: its training rows are counted
+                     hparams:dict, # A model's options (`loss`, `n_neg`, `sampler`, `item_counts`)
+                    ) -> dict: # `hparams`, with `item_counts` added when they resolve to popularity negatives
+    "The options `from_split` hands a model: the training item counts added where the resolved sampler needs them."
+    _, _, sampler = resolve_objective(hparams.get("loss", "auto"), hparams.get("n_neg"), split.data.n_items, hparams.get("sampler", "auto"))
+    if sampler != "popularity" or hparams.get("item_counts") is not None: return hparams
+    return {**hparams, "item_counts": train_item_counts(split)}
 
 # %% ../../nbs/19_models.losses.ipynb #4d2d9dca
 BPR_LOSSES = ("bpr", "squared")

@@ -13,7 +13,7 @@ from torch import nn
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
-from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, train_item_counts
+from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, with_item_counts
 from .transformer import SequenceEncoder
 
 # %% auto #0
@@ -69,7 +69,7 @@ class SASRec(nn.Module):
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
                  trim:bool=True, # Drop the leading columns that are padding in every row (exact; on a GPU one wait a step; False: static shapes)
                  anchor:str="start", # Positions counted from each row's first item ("start") or its last ("end")
-                 sampler:str="uniform", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected) or "mixed" (in-batch + uniform)
+                 sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
                  features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings) or "both" (also to the tied output table)
@@ -78,7 +78,7 @@ class SASRec(nn.Module):
                 ):
         super().__init__()
         if loss not in ("auto", *OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES, 'bce')}, got {loss!r}")
-        loss, n_neg = resolve_objective(loss, n_neg, n_items)   # the catalogue-size rule (models.losses)
+        loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule (models.losses)
         if init not in INITS: raise ValueError(f"init must be one of {INITS}, got {init!r}")
         if user_head not in ("position", "flatten"): raise ValueError(f"user_head must be 'position' or 'flatten', got {user_head!r}")
         if user_dim and n_users < 1: raise ValueError(f"user_dim={user_dim} needs n_users >= 1 (got n_users={n_users})")
@@ -140,7 +140,7 @@ class SASRec(nn.Module):
                    **hparams) -> SASRec:
         "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives, item features); `hparams` are the constructor's options."
         data = split.data
-        if hparams.get("sampler") == "popularity" and hparams.get("item_counts") is None: hparams["item_counts"] = train_item_counts(split)
+        hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
         if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
             col = item_feature_column(data.items, item_features)
             if col is None: raise ValueError(f"features={hparams['features']!r} needs item features, but {data.name or 'the data'} has none "
