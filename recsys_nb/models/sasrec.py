@@ -68,6 +68,7 @@ class SASRec(nn.Module):
                  ce_chunk:int|None=None, # Positions per cross-entropy chunk (None: automatic, 4M logits a chunk)
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
                  trim:bool=True, # Drop the leading columns that are padding in every row (exact; on a GPU one wait a step; False: static shapes)
+                 length_groups:int=4, # Training with trim: up to this many groups of rows of similar length, each trimmed to its own longest row, when that halves the slots (exact; 1: one group)
                  anchor:str="start", # Positions counted from each row's first item ("start") or its last ("end")
                  sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
@@ -88,7 +89,9 @@ class SASRec(nn.Module):
         self.sampler, self.gbce_t, self.generator = sampler, gbce_t, None   # generator None: torch's default (the Trainer's)
         self.tied, self.user_dim, self.ce_chunk = tied, user_dim, ce_chunk
         self.ce_impl = ce_impl
-        self.trim = bool(trim)
+        if isinstance(length_groups, bool) or not isinstance(length_groups, int) or length_groups < 1:
+            raise ValueError(f"length_groups must be a positive integer (1: no groups), got {length_groups!r}")
+        self.trim, self.length_groups = bool(trim), length_groups
         self.flatten = bool(user_dim) and user_head == "flatten"
         if residual and (self.flatten or not tied or not user_dim): raise ValueError("residual=True needs a tied output and user_head='position' with user_dim > 0")
         self.residual = residual
@@ -193,6 +196,19 @@ def _trim(*seqs:torch.Tensor, on:bool=True) -> tuple:
     first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
     return tuple(x[:, first:] for x in seqs)
 
+def _length_groups(x:torch.Tensor, # (B, L) left-padded inputs (already trimmed)
+                   n_groups:int, # Most groups
+                  ) -> list[torch.Tensor]|None: # Row indices of each group; None: keep the batch whole
+    "Rows grouped by length, widths halving from `L` (`(L/2, L]`, `(L/4, L/2]`, ...), if their trimmed slots are at most half of `B x L`."
+    B, L = x.shape
+    if n_groups < 2 or B < 2: return None
+    n = (x != 0).sum(1)
+    g = (L / n.clamp(min=1)).log2().floor().clamp_(0, n_groups - 1).long()
+    width = torch.zeros(n_groups, dtype=n.dtype, device=x.device).scatter_reduce_(0, g, n, "amax")
+    count = torch.bincount(g, minlength=n_groups)
+    if 2 * int((count * width).sum()) > B * L: return None   # long rows everywhere (ML-100k, LastFM): one group
+    return [rows for rows in torch.argsort(g, stable=True).split(count.tolist()) if len(rows)]
+
 # %% ../../nbs/24_models.sasrec.ipynb #02dfbcff
 @patch
 def loss(self:SASRec, batch:Batch) -> torch.Tensor:
@@ -213,13 +229,19 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
         if self.flatten: raise ValueError("user_head='flatten' predicts one item per window: train it on WindowBatcher batches")
         if x.shape[1] > self.max_len: x, y = x[:, -self.max_len:], y[:, -self.max_len:]
         x, y = _trim(x, y, on=self.trim)
-        keep = y > 0
-        r = self.representation(x, users)
-        if self.loss_type == "bce":
-            if "negatives" not in batch: raise ValueError("loss='bce' needs batches with 'negatives' (CausalBatcher with n_neg > 0)")
-            neg = batch["negatives"][:, batch["negatives"].shape[1] - x.shape[1]:][keep]
-            return sampled_bce(r[keep], self.output_table(), y[keep], neg)
-        r, y = r[keep], y[keep]
+        negs = batch.get("negatives") if self.loss_type == "bce" else None
+        if self.loss_type == "bce" and negs is None: raise ValueError("loss='bce' needs batches with 'negatives' (CausalBatcher with n_neg > 0)")
+        groups = _length_groups(x, self.length_groups) if self.trim else None
+        rs, ys, ns = [], [], []
+        for rows in [None] if groups is None else groups:   # each group trimmed to its own longest row
+            xg, yg = (x, y) if rows is None else _trim(x[rows], y[rows])
+            keep = yg > 0
+            rs.append(self.representation(xg, users if rows is None or users is None else users[rows])[keep]); ys.append(yg[keep])
+            if negs is not None:
+                ng = negs if rows is None else negs[rows]
+                ns.append(ng[:, ng.shape[1] - xg.shape[1]:][keep])
+        r, y = (rs[0], ys[0]) if len(rs) == 1 else (torch.cat(rs), torch.cat(ys))
+        if negs is not None: return sampled_bce(r, self.output_table(), y, ns[0] if len(ns) == 1 else torch.cat(ns))
     if self.loss_type == "ce": return full_cross_entropy(r, self.output_table(), y, impl=self.ce_impl, chunk_size=self.ce_chunk)
     return sampled_objective(self.loss_type, r, self.output_table(), y, self.n_neg, self.n_items, self.sampler,
                              self.item_counts, self.gbce_t, generator=self.generator)  # draws from the run's generator

@@ -1,0 +1,87 @@
+"""Training step time of two recipes of one model on one dataset's real batches, alternated in one process.
+
+For options that change how a step is computed, not what is learned (SASRec's `model.length_groups`, `model.trim`),
+the ratio of step times is what matters, and a whole training run per option measures it only with the noise of a
+shared machine. Here both models are built from the CLI recipe plus `-o` options (`--a`, `--b`), with the same seed,
+on the same split; the first `--steps` batches of epoch 0 of A's training batches are taken once, and each round
+times every batch through forward, backward and the library's optimizer step (`trainers.make_optimizer`), A then B,
+after a warm-up of `--warmup` batches. Threads are pinned (`--threads`). The script prints the mean milliseconds per
+step of each, their ratio, and writes `bench/results/step-speed-<dataset>-<model>[-<tag>].json`. A benchmark, not a
+test: nothing is asserted.
+
+Usage: python bench/step_speed.py --dataset amazon-beauty --model sasrec --a model.length_groups=1 [--b ...]
+       [--steps 40] [--warmup 5] [--rounds 2] [--threads 1] [--tag T] [--out-dir bench/results]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commit() -> str:
+    try: return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError): return "unknown"
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--dataset", required=True); p.add_argument("--model", default="sasrec")
+    p.add_argument("--a", nargs="*", default=[], metavar="KEY=VALUE", help="-o options of recipe A")
+    p.add_argument("--b", nargs="*", default=[], metavar="KEY=VALUE", help="-o options of recipe B (default: the CLI recipe)")
+    p.add_argument("--steps", type=int, default=40); p.add_argument("--warmup", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=2); p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0); p.add_argument("--tag"); p.add_argument("--out-dir", default=str(ROOT/"bench/results"))
+    a = p.parse_args(argv)
+    if a.steps < 1 or a.warmup < 0 or a.rounds < 1: p.error("--steps and --rounds must be positive, --warmup not negative")
+    if a.a == a.b: p.error("--a and --b give the same recipe: nothing to compare")
+    import torch
+
+    from recsys_nb.experiment import build, recipe
+    from recsys_nb.trainers import make_optimizer
+    torch.set_num_threads(a.threads)
+    runs = {}
+    for name, opts in (("a", a.a), ("b", a.b)):
+        try: r = recipe(a.model).override(*opts, f"dataset={a.dataset}", f"seed={a.seed}")
+        except ValueError as e: raise SystemExit(f"--{name} {opts}: {e}") from None
+        run = build(r, split=runs["a"][0].split if runs else None)
+        run.model.train()
+        runs[name] = (run, make_optimizer(run.model, r.trainer.get("optimizer", "adam"), lr=r.trainer["lr"]))
+    run_a = runs["a"][0]
+    it = iter(run_a.model.train_batches(run_a.split, **run_a.recipe.data, seed=a.seed))
+    batches = [b for _, b in zip(range(a.warmup + a.steps), it)]
+    if len(batches) < a.warmup + a.steps: raise SystemExit(f"{a.dataset}: an epoch has only {len(batches)} batches; lower --steps")
+
+    def steps(name, bs):
+        run, opt = runs[name]
+        for b in bs:
+            loss = run.model.loss(b); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+
+    ms = {"a": [], "b": []}
+    for _ in range(a.rounds):
+        for name in ("a", "b"):
+            steps(name, batches[:a.warmup])
+            t = time.perf_counter(); steps(name, batches[a.warmup:]); ms[name].append((time.perf_counter() - t) / a.steps * 1000)
+    mean = {k: sum(v) / len(v) for k, v in ms.items()}
+    res = {"dataset": a.dataset, "model": a.model, "a": a.a, "b": a.b, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
+           "threads": a.threads, "seed": a.seed, "ms_per_step": {k: [round(x, 1) for x in v] for k, v in ms.items()},
+           "mean_ms": {k: round(v, 1) for k, v in mean.items()}, "speedup_b_over_a": round(mean["a"] / mean["b"], 2),
+           "command": "python bench/step_speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
+           "commit": _commit(), "machine": f"{platform.machine()}, {platform.system()}", "torch": torch.__version__,
+           "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")}
+    out = Path(a.out_dir)/f"step-speed-{a.dataset}-{a.model}{'-' + a.tag if a.tag else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1) + "\n")
+    print(f"{a.model} on {a.dataset}, {a.steps} steps x {a.rounds} rounds, {a.threads} thread(s):")
+    for k, opts in (("a", a.a), ("b", a.b)): print(f"  {k} ({' '.join(opts) or 'CLI recipe'}): {mean[k]:.1f} ms/step {ms[k]}")
+    print(f"  b is {res['speedup_b_over_a']}x a; written to {out}")
+
+
+if __name__ == "__main__":
+    main()

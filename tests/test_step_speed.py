@@ -1,0 +1,29 @@
+"bench/step_speed.py: two recipes' training steps alternated in one process, on a dataset's real batches."
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT/"bench"/"step_speed.py"
+
+def _run(*args):
+    return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+def test_step_speed_writes_both_timings(tmp_path):
+    p = _run("--dataset", "synthetic", "--a", "model.length_groups=1", "--steps", "2", "--warmup", "1", "--rounds", "2",
+             "--tag", "t", "--out-dir", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    res = json.loads((tmp_path/"step-speed-synthetic-sasrec-t.json").read_text())
+    assert res["a"] == ["model.length_groups=1"] and res["b"] == []
+    assert [len(res["ms_per_step"][k]) for k in "ab"] == [2, 2] and all(x > 0 for k in "ab" for x in res["ms_per_step"][k])
+    assert res["speedup_b_over_a"] == round(res["mean_ms"]["a"] / res["mean_ms"]["b"], 2)
+
+def test_step_speed_refuses_bad_input(tmp_path):
+    p = _run("--dataset", "synthetic", "--out-dir", str(tmp_path))          # A and B both the CLI recipe
+    assert p.returncode == 2 and "same recipe" in p.stderr
+    p = _run("--dataset", "synthetic", "--a", "model.no_such=1", "--out-dir", str(tmp_path))
+    assert p.returncode == 1 and "--a" in p.stderr and "Traceback" not in p.stderr
+    p = _run("--dataset", "synthetic", "--a", "model.length_groups=1", "--steps", "100000", "--out-dir", str(tmp_path))
+    assert p.returncode == 1 and "lower --steps" in p.stderr
+    assert not list(tmp_path.iterdir())
