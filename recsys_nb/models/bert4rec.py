@@ -12,7 +12,7 @@ from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
 from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, with_item_counts
-from .transformer import SequenceEncoder
+from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
 __all__ = ['VARIANTS', 'BERT4Rec']
@@ -58,8 +58,12 @@ class BERT4Rec(nn.Module):
                  sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
+                 length_groups:int=4, # Training on the CPU: up to this many groups of rows of similar length, each trimmed to its own longest row, when that halves the slots (exact; 1: one group)
                 ):
         super().__init__()
+        if isinstance(length_groups, bool) or not isinstance(length_groups, int) or length_groups < 1:
+            raise ValueError(f"length_groups must be a positive integer (1: no groups), got {length_groups!r}")
+        self.length_groups = length_groups
         if n_items < 1: raise ValueError(f"n_items must be >= 1, got {n_items}")
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
@@ -103,11 +107,15 @@ class BERT4Rec(nn.Module):
         tokens, labels = batch["tokens"], batch["labels"]
         if tokens.shape != labels.shape: raise ValueError(f"tokens {tuple(tokens.shape)} and labels {tuple(labels.shape)} differ in shape")
         if tokens.shape[1] > self.max_len: tokens, labels = tokens[:, -self.max_len:], labels[:, -self.max_len:]
-        h = self(tokens)
-        sel = labels > 0
+        # on the CPU only: on a GPU the padding is cheap and finding the groups would make every step wait for the last
+        groups = None if tokens.is_cuda or self.length_groups < 2 else split_by_length(trim_padding(tokens)[0], self.length_groups)
+        if groups is None: h, y = self(tokens)[labels > 0], labels[labels > 0]
+        else:   # each group trimmed to its own longest row (exact: padding invariance)
+            parts = [trim_padding(tokens[rows], labels[rows]) for rows in groups]
+            h = torch.cat([self(t)[l > 0] for t, l in parts]); y = torch.cat([l[l > 0] for _, l in parts])
         W, b = self.output_table()
-        if self.objective == "ce": return full_cross_entropy(h[sel], W[1:], labels[sel] - 1, b[1:], self.ce_impl, chunk_elems=self.loss_chunk)
-        return sampled_objective(self.objective, h[sel], W, labels[sel], self.n_neg, self.n_items, self.sampler,
+        if self.objective == "ce": return full_cross_entropy(h, W[1:], y - 1, b[1:], self.ce_impl, chunk_elems=self.loss_chunk)
+        return sampled_objective(self.objective, h, W, y, self.n_neg, self.n_items, self.sampler,
                                  self.item_counts, self.gbce_t, bias=b, generator=self.generator)  # the run's generator
 
     def with_mask_token(self, history:torch.Tensor) -> torch.Tensor: # (B, L) left-padded histories

@@ -14,7 +14,7 @@ from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
 from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, with_item_counts
-from .transformer import SequenceEncoder
+from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
 __all__ = ['INITS', 'FEATURE_MODES', 'InteractionMLP', 'SASRec']
@@ -189,33 +189,13 @@ def _fit_len(seq:torch.Tensor, L:int) -> torch.Tensor:
     if seq.shape[1] >= L: return seq[:, seq.shape[1] - L:]
     return F.pad(seq, (L - seq.shape[1], 0))
 
-def _trim(*seqs:torch.Tensor, on:bool=True) -> tuple:
-    "Drop the leading columns that are padding in every row of the first tensor (exact, by padding invariance)."
-    if not on or torch.compiler.is_exporting(): return seqs   # static shapes: no shape from the data (export, trim=False)
-    real = (seqs[0] != 0).any(0)
-    first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
-    return tuple(x[:, first:] for x in seqs)
-
-def _length_groups(x:torch.Tensor, # (B, L) left-padded inputs (already trimmed)
-                   n_groups:int, # Most groups
-                  ) -> list[torch.Tensor]|None: # Row indices of each group; None: keep the batch whole
-    "Rows grouped by length, widths halving from `L` (`(L/2, L]`, `(L/4, L/2]`, ...), if their trimmed slots are at most half of `B x L`."
-    B, L = x.shape
-    if n_groups < 2 or B < 2: return None
-    n = (x != 0).sum(1)
-    g = (L / n.clamp(min=1)).log2().floor().clamp_(0, n_groups - 1).long()
-    width = torch.zeros(n_groups, dtype=n.dtype, device=x.device).scatter_reduce_(0, g, n, "amax")
-    count = torch.bincount(g, minlength=n_groups)
-    if 2 * int((count * width).sum()) > B * L: return None   # long rows everywhere (ML-100k, LastFM): one group
-    return [rows for rows in torch.argsort(g, stable=True).split(count.tolist()) if len(rows)]
-
 # %% ../../nbs/24_models.sasrec.ipynb #02dfbcff
 @patch
 def loss(self:SASRec, batch:Batch) -> torch.Tensor:
     "The training objective (`loss`) of a `CausalBatch`, a `WindowBatch` or an `EvalBatch` (a plain dict: the model's training kind)."
     kind = type(batch) if isinstance(batch, Batch) else (WindowBatch if self.flatten else CausalBatch)
     if issubclass(kind, EvalBatch):  # evaluation rows: the loss of their target (seed 003's validation loss)
-        seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:], on=self.trim)[0]
+        seq = _fit_len(batch["history"], self.max_len) if self.flatten else trim_padding(batch["history"][:, -self.max_len:], on=self.trim)[0]
         r = self.representation(seq, batch.get("users"))
         return full_cross_entropy(r if self.flatten else r[:, -1], self.output_table(), batch["target"], impl=self.ce_impl, chunk_size=self.ce_chunk)
     if not issubclass(kind, (CausalBatch, WindowBatch)):
@@ -228,13 +208,13 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
     else:
         if self.flatten: raise ValueError("user_head='flatten' predicts one item per window: train it on WindowBatcher batches")
         if x.shape[1] > self.max_len: x, y = x[:, -self.max_len:], y[:, -self.max_len:]
-        x, y = _trim(x, y, on=self.trim)
+        x, y = trim_padding(x, y, on=self.trim)
         negs = batch.get("negatives") if self.loss_type == "bce" else None
         if self.loss_type == "bce" and negs is None: raise ValueError("loss='bce' needs batches with 'negatives' (CausalBatcher with n_neg > 0)")
-        groups = _length_groups(x, self.length_groups) if self.trim else None
+        groups = split_by_length(x, self.length_groups) if self.trim else None
         rs, ys, ns = [], [], []
         for rows in [None] if groups is None else groups:   # each group trimmed to its own longest row
-            xg, yg = (x, y) if rows is None else _trim(x[rows], y[rows])
+            xg, yg = (x, y) if rows is None else trim_padding(x[rows], y[rows])
             keep = yg > 0
             rs.append(self.representation(xg, users if rows is None or users is None else users[rows])[keep]); ys.append(yg[keep])
             if negs is not None:
@@ -250,7 +230,7 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
 @patch
 def score(self:SASRec, batch:dict) -> torch.Tensor:
     "Scores of every item after each `history` (B, L): (B, n_items + 1), padding column at -inf."
-    seq = _fit_len(batch["history"], self.max_len) if self.flatten else _trim(batch["history"][:, -self.max_len:], on=self.trim)[0]
+    seq = _fit_len(batch["history"], self.max_len) if self.flatten else trim_padding(batch["history"][:, -self.max_len:], on=self.trim)[0]
     r = self.representation(seq, batch.get("users"))
     s = (r if self.flatten else r[:, -1]) @ self.output_table().T
     s[:, 0] = float("-inf")

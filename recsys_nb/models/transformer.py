@@ -13,7 +13,8 @@ from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 # %% auto #0
-__all__ = ['attention_mask', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions', 'SequenceEncoder']
+__all__ = ['attention_mask', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions', 'SequenceEncoder', 'trim_padding',
+           'split_by_length']
 
 # %% ../../nbs/22_models.transformer.ipynb #f1be67a5
 def attention_mask(padding:torch.Tensor, # (B, L) True at padding positions
@@ -133,3 +134,24 @@ class SequenceEncoder(nn.Module):
         mask = attention_mask(padding, self.causal)
         for b in self.blocks: x = b(x, mask)
         return self.final_norm(x)
+
+# %% ../../nbs/22_models.transformer.ipynb #91603937
+def trim_padding(*seqs:torch.Tensor, on:bool=True) -> tuple:
+    "Drop the leading columns that are padding in every row of the first tensor (exact, by padding invariance)."
+    if not on or torch.compiler.is_exporting(): return seqs   # static shapes: no shape from the data (export, trim=False)
+    real = (seqs[0] != 0).any(0)
+    first = int(real.to(torch.int8).argmax()) if bool(real.any()) else seqs[0].shape[1] - 1
+    return tuple(x[:, first:] for x in seqs)
+
+def split_by_length(x:torch.Tensor, # (B, L) left-padded inputs (already trimmed)
+                    n_groups:int, # Most groups
+                   ) -> list[torch.Tensor]|None: # Row indices of each group; None: keep the batch whole
+    "Rows grouped by length, widths halving from `L` (`(L/2, L]`, `(L/4, L/2]`, ...), if their trimmed slots are at most half of `B x L`."
+    B, L = x.shape
+    if n_groups < 2 or B < 2: return None
+    n = (x != 0).sum(1)
+    g = (L / n.clamp(min=1)).log2().floor().clamp_(0, n_groups - 1).long()
+    width = torch.zeros(n_groups, dtype=n.dtype, device=x.device).scatter_reduce_(0, g, n, "amax")
+    count = torch.bincount(g, minlength=n_groups)
+    if 2 * int((count * width).sum()) > B * L: return None   # long rows everywhere (ML-100k, LastFM): one group
+    return [rows for rows in torch.argsort(g, stable=True).split(count.tolist()) if len(rows)]
