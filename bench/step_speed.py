@@ -9,7 +9,12 @@ after a warm-up of `--warmup` batches. Threads are pinned (`--threads`). The scr
 step of each, their ratio, and writes `bench/results/step-speed-<dataset>-<model>[-<tag>].json`. A benchmark, not a
 test: nothing is asserted.
 
+`--a-every-position` makes A's encoder compute every position in its last block and read the wanted ones afterwards,
+as before `SequenceEncoder` took `at` (the last block only where the loss reads): the speed of that change, with the
+same recipe on both sides.
+
 Usage: python bench/step_speed.py --dataset amazon-beauty --model sasrec --a model.length_groups=1 [--b ...]
+       python bench/step_speed.py --dataset ml-100k --model bert4rec --a data.last_prob=1.0 --b data.last_prob=1.0 --a-every-position
        [--steps 40] [--warmup 5] [--rounds 2] [--threads 1] [--tag T] [--out-dir bench/results]
 """
 from __future__ import annotations
@@ -31,6 +36,16 @@ def _commit() -> str:
     except (OSError, subprocess.CalledProcessError): return "unknown"
 
 
+def _every_position(encoder):
+    "Make `encoder` run its last block at every position and gather the wanted ones afterwards (the path before `at`)."
+    from recsys_nb.models.transformer import gather_positions
+    forward = encoder.forward
+    def full(seq, extra=None, at=None):
+        h = forward(seq, extra)
+        return h if at is None else gather_positions(h, at)
+    encoder.forward = full
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", required=True); p.add_argument("--model", default="sasrec")
@@ -38,10 +53,11 @@ def main(argv=None):
     p.add_argument("--b", nargs="*", default=[], metavar="KEY=VALUE", help="-o options of recipe B (default: the CLI recipe)")
     p.add_argument("--steps", type=int, default=40); p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--rounds", type=int, default=2); p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--a-every-position", action="store_true", help="A's last block computes every position (as before `at`)")
     p.add_argument("--seed", type=int, default=0); p.add_argument("--tag"); p.add_argument("--out-dir", default=str(ROOT/"bench/results"))
     a = p.parse_args(argv)
     if a.steps < 1 or a.warmup < 0 or a.rounds < 1: p.error("--steps and --rounds must be positive, --warmup not negative")
-    if a.a == a.b: p.error("--a and --b give the same recipe: nothing to compare")
+    if a.a == a.b and not a.a_every_position: p.error("--a and --b give the same recipe: nothing to compare")
     import torch
 
     from recsys_nb.experiment import build, recipe
@@ -53,6 +69,7 @@ def main(argv=None):
         except ValueError as e: raise SystemExit(f"--{name} {opts}: {e}") from None
         run = build(r, split=runs["a"][0].split if runs else None)
         run.model.train()
+        if name == "a" and a.a_every_position: _every_position(run.model.encoder)
         runs[name] = (run, make_optimizer(run.model, r.trainer.get("optimizer", "adam"), lr=r.trainer["lr"]))
     run_a = runs["a"][0]
     it = iter(run_a.model.train_batches(run_a.split, **run_a.recipe.data, seed=a.seed))
@@ -70,7 +87,7 @@ def main(argv=None):
             steps(name, batches[:a.warmup])
             t = time.perf_counter(); steps(name, batches[a.warmup:]); ms[name].append((time.perf_counter() - t) / a.steps * 1000)
     mean = {k: sum(v) / len(v) for k, v in ms.items()}
-    res = {"dataset": a.dataset, "model": a.model, "a": a.a, "b": a.b, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
+    res = {"dataset": a.dataset, "model": a.model, "a": a.a, "b": a.b, "a_every_position": a.a_every_position, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
            "threads": a.threads, "seed": a.seed, "ms_per_step": {k: [round(x, 1) for x in v] for k, v in ms.items()},
            "mean_ms": {k: round(v, 1) for k, v in mean.items()}, "speedup_b_over_a": round(mean["a"] / mean["b"], 2),
            "command": "python bench/step_speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -79,7 +96,9 @@ def main(argv=None):
     out = Path(a.out_dir)/f"step-speed-{a.dataset}-{a.model}{'-' + a.tag if a.tag else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1) + "\n")
     print(f"{a.model} on {a.dataset}, {a.steps} steps x {a.rounds} rounds, {a.threads} thread(s):")
-    for k, opts in (("a", a.a), ("b", a.b)): print(f"  {k} ({' '.join(opts) or 'CLI recipe'}): {mean[k]:.1f} ms/step {ms[k]}")
+    for k, opts in (("a", a.a), ("b", a.b)):
+        every = ", every position in the last block" if k == "a" and a.a_every_position else ""
+        print(f"  {k} ({' '.join(opts) or 'CLI recipe'}{every}): {mean[k]:.1f} ms/step {ms[k]}")
     print(f"  b is {res['speedup_b_over_a']}x a; written to {out}")
 
 

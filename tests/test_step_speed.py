@@ -27,3 +27,11 @@ def test_step_speed_refuses_bad_input(tmp_path):
     p = _run("--dataset", "synthetic", "--a", "model.length_groups=1", "--steps", "100000", "--out-dir", str(tmp_path))
     assert p.returncode == 1 and "lower --steps" in p.stderr
     assert not list(tmp_path.iterdir())
+
+def test_step_speed_every_position_baseline(tmp_path):
+    "`--a-every-position`: the same recipe on both sides, A's last block at every position (the path before `at`)."
+    p = _run("--dataset", "synthetic", "--model", "bert4rec", "--a-every-position", "--steps", "2", "--warmup", "1",
+             "--rounds", "1", "--out-dir", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    res = json.loads((tmp_path/"step-speed-synthetic-bert4rec.json").read_text())
+    assert res["a_every_position"] and res["a"] == res["b"] == [] and "every position" in p.stdout

@@ -12,7 +12,7 @@ from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
 from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, with_item_counts
-from .transformer import SequenceEncoder, split_by_length, trim_padding
+from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
 # %% auto #0
 __all__ = ['VARIANTS', 'BERT4Rec']
@@ -97,10 +97,17 @@ class BERT4Rec(nn.Module):
         if self.tied: return self.encoder.items.weight[: self.n_items + 1], self.out_bias
         return self.out.weight, self.out.bias
 
-    def forward(self, tokens:torch.Tensor) -> torch.Tensor: # (B, L) left-padded token ids -> (B, L, d)
-        "Hidden state of every position, after the output head transform."
+    def forward(self, tokens:torch.Tensor, # (B, L) left-padded token ids
+                at:torch.Tensor|int|None=None, # (B, K) positions wanted, or one column (`SequenceEncoder`); default all
+               ) -> torch.Tensor: # (B, L, d), or (B, K, d) with `at`
+        "Hidden state of every position (or of the positions `at`), after the output head transform."
         if tokens.shape[1] > self.max_len: raise ValueError(f"sequence length {tokens.shape[1]} exceeds max_len={self.max_len}")
-        return self.head(self.encoder(tokens))
+        return self.head(self.encoder(tokens, at=at))
+
+    def masked_states(self, tokens:torch.Tensor, labels:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        "Hidden states `(M, d)` and labels `(M,)` of the masked positions (`labels > 0`), row by row; the last block runs there only."
+        at, real = wanted_positions(labels > 0)
+        return self(tokens, at)[real], labels.gather(1, at)[real]
 
     def loss(self, batch:dict) -> torch.Tensor:
         "The objective (`loss`) over the masked positions (`labels > 0`): by default the softmax over items 1..n_items."
@@ -109,10 +116,9 @@ class BERT4Rec(nn.Module):
         if tokens.shape[1] > self.max_len: tokens, labels = tokens[:, -self.max_len:], labels[:, -self.max_len:]
         # on the CPU only: on a GPU the padding is cheap and finding the groups would make every step wait for the last
         groups = None if tokens.is_cuda or self.length_groups < 2 else split_by_length(trim_padding(tokens)[0], self.length_groups)
-        if groups is None: h, y = self(tokens)[labels > 0], labels[labels > 0]
+        if groups is None: h, y = self.masked_states(tokens, labels)
         else:   # each group trimmed to its own longest row (exact: padding invariance)
-            parts = [trim_padding(tokens[rows], labels[rows]) for rows in groups]
-            h = torch.cat([self(t)[l > 0] for t, l in parts]); y = torch.cat([l[l > 0] for _, l in parts])
+            h, y = map(torch.cat, zip(*[self.masked_states(*trim_padding(tokens[rows], labels[rows])) for rows in groups]))
         W, b = self.output_table()
         if self.objective == "ce": return full_cross_entropy(h, W[1:], y - 1, b[1:], self.ce_impl, chunk_elems=self.loss_chunk)
         return sampled_objective(self.objective, h, W, y, self.n_neg, self.n_items, self.sampler,
@@ -130,7 +136,8 @@ class BERT4Rec(nn.Module):
 
     def score(self, batch:dict) -> torch.Tensor:
         "Scores `(B, n_items + 1)` of every item at the appended mask position; column 0 is `-inf`."
-        h = self(self.with_mask_token(batch["history"]))[:, -1]
+        x = self.with_mask_token(batch["history"])
+        h = self(x, at=-1)[:, 0]   # the last block at the mask token only
         W, b = self.output_table()
         s = F.linear(h, W, b)
         s[:, 0] = float("-inf")

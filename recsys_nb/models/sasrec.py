@@ -165,10 +165,11 @@ class SASRec(nn.Module):
 
     def representation(self, seq:torch.Tensor, # (B, L) left-padded item ids
                        users:torch.Tensor|None=None, # (B,) users (needed by the user head)
+                       last_only:bool=False, # Only the last position's (B, 1, r): the last block runs there only
                       ) -> torch.Tensor: # (B, L, r), or (B, r) in flatten mode
         "What is dotted with the output table: per position, or one per sequence in flatten mode."
         ft = self.feature_table()
-        h = self.encoder(seq, extra=None if ft is None else ft[seq])
+        h = self.encoder(seq, extra=None if ft is None else ft[seq], at=-1 if last_only and not self.flatten else None)
         if self.user_emb is None: return h
         if users is None: raise ValueError("this SASRec has a user head: batches need 'users'")
         u = self.user_drop(self.user_emb(users))[:, None, :].expand(-1, h.shape[1], -1)
@@ -196,7 +197,7 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
     kind = type(batch) if isinstance(batch, Batch) else (WindowBatch if self.flatten else CausalBatch)
     if issubclass(kind, EvalBatch):  # evaluation rows: the loss of their target (seed 003's validation loss)
         seq = _fit_len(batch["history"], self.max_len) if self.flatten else trim_padding(batch["history"][:, -self.max_len:], on=self.trim)[0]
-        r = self.representation(seq, batch.get("users"))
+        r = self.representation(seq, batch.get("users"), last_only=True)
         return full_cross_entropy(r if self.flatten else r[:, -1], self.output_table(), batch["target"], impl=self.ce_impl, chunk_size=self.ce_chunk)
     if not issubclass(kind, (CausalBatch, WindowBatch)):
         raise TypeError(f"SASRec trains on CausalBatch or WindowBatch batches (and scores EvalBatch ones), got a {kind.__name__}")
@@ -231,7 +232,7 @@ def loss(self:SASRec, batch:Batch) -> torch.Tensor:
 def score(self:SASRec, batch:dict) -> torch.Tensor:
     "Scores of every item after each `history` (B, L): (B, n_items + 1), padding column at -inf."
     seq = _fit_len(batch["history"], self.max_len) if self.flatten else trim_padding(batch["history"][:, -self.max_len:], on=self.trim)[0]
-    r = self.representation(seq, batch.get("users"))
+    r = self.representation(seq, batch.get("users"), last_only=True)
     s = (r if self.flatten else r[:, -1]) @ self.output_table().T
     s[:, 0] = float("-inf")
     return s

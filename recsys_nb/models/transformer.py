@@ -13,8 +13,8 @@ from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 # %% auto #0
-__all__ = ['attention_mask', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions', 'SequenceEncoder', 'trim_padding',
-           'split_by_length']
+__all__ = ['attention_mask', 'gather_positions', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions',
+           'SequenceEncoder', 'wanted_positions', 'trim_padding', 'split_by_length']
 
 # %% ../../nbs/22_models.transformer.ipynb #f1be67a5
 def attention_mask(padding:torch.Tensor, # (B, L) True at padding positions
@@ -25,6 +25,14 @@ def attention_mask(padding:torch.Tensor, # (B, L) True at padding positions
     allowed = ~padding[:, None, None, :]                       # keys that are real items
     if causal: allowed = allowed & torch.ones(L, L, dtype=torch.bool, device=padding.device).tril()
     return allowed | torch.eye(L, dtype=torch.bool, device=padding.device)  # every query sees at least itself
+
+# %% ../../nbs/22_models.transformer.ipynb #9303c098
+def gather_positions(x:torch.Tensor, # (B, L, ...)
+                     at:torch.Tensor|int, # (B, K) positions, or one column for every row (e.g. -1: the last)
+                    ) -> torch.Tensor: # (B, K, ...), or (B, 1, ...) for a column
+    "The vectors of `x` at positions `at` of each row (a column: a slice, which `torch.export` keeps batch-generic)."
+    if isinstance(at, int): return x[:, at:at + 1] if at != -1 else x[:, -1:]
+    return x.gather(1, at.view(*at.shape, *[1] * (x.dim() - 2)).expand(*at.shape, *x.shape[2:]))
 
 # %% ../../nbs/22_models.transformer.ipynb #ddb82ca7
 _MASKED_CUDA_BACKENDS = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]
@@ -37,14 +45,23 @@ class MultiHeadAttention(nn.Module):
         self.n_heads, self.dropout = n_heads, dropout
         self.qkv = nn.Linear(d_model, 3 * d_model)
         self.out = nn.Linear(d_model, d_model)
-    def forward(self, x:torch.Tensor, mask:torch.Tensor|None=None) -> torch.Tensor:
+    def forward(self, x:torch.Tensor, # (B, L, D) inputs: the keys and values, and the queries unless `at` is given
+                mask:torch.Tensor|None=None, # (B, 1, L, L) True where a query may attend to a key
+                at:torch.Tensor|int|None=None, # (B, K) the positions whose outputs are wanted, or one column (default: all)
+               ) -> torch.Tensor: # (B, L, D), or (B, K, D) with `at`
         B, L, D = x.shape
-        q, k, v = self.qkv(x).view(B, L, 3, self.n_heads, D // self.n_heads).permute(2, 0, 3, 1, 4)
+        H, dh = self.n_heads, D // self.n_heads
+        if at is None: q, k, v = self.qkv(x).view(B, L, 3, H, dh).permute(2, 0, 3, 1, 4)
+        else:   # queries at `at` only; keys and values everywhere
+            W, b = self.qkv.weight, self.qkv.bias
+            q = F.linear(gather_positions(x, at), W[:D], None if b is None else b[:D]).view(B, -1, H, dh).transpose(1, 2)
+            k, v = F.linear(x, W[D:], None if b is None else b[D:]).view(B, L, 2, H, dh).permute(2, 0, 3, 1, 4)
+            if mask is not None: mask = gather_positions(mask.transpose(1, 2), at).transpose(1, 2)   # the queries' rows
         p = self.dropout if self.training else 0.0
         if mask is not None and x.is_cuda:  # not cuDNN's kernel: it builds a plan per new shape, about 20 ms of CPU each
             with sdpa_kernel(_MASKED_CUDA_BACKENDS): y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         else: y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
-        return self.out(y.transpose(1, 2).reshape(B, L, D))
+        return self.out(y.transpose(1, 2).reshape(B, -1, D))
 
 # %% ../../nbs/22_models.transformer.ipynb #24b598d6
 class TransformerBlock(nn.Module):
@@ -65,11 +82,15 @@ class TransformerBlock(nn.Module):
                                 nn.Dropout(dropout), nn.Linear(d_ff or 4 * d_model, d_model))
         self.norm1, self.norm2 = nn.LayerNorm(d_model, eps=eps), nn.LayerNorm(d_model, eps=eps)
         self.drop, self.pre_norm = nn.Dropout(dropout), pre_norm
-    def forward(self, x:torch.Tensor, mask:torch.Tensor|None=None) -> torch.Tensor:
+    def forward(self, x:torch.Tensor, # (B, L, D)
+                mask:torch.Tensor|None=None, # (B, 1, L, L) True where a query may attend to a key
+                at:torch.Tensor|int|None=None, # (B, K) the positions whose outputs are wanted, or one column (default: all)
+               ) -> torch.Tensor: # (B, L, D), or (B, K, D) with `at`
+        xq = x if at is None else gather_positions(x, at)   # the residual stream of the wanted positions
         if self.pre_norm:
-            x = x + self.drop(self.attn(self.norm1(x), mask))
+            x = xq + self.drop(self.attn(self.norm1(x), mask, at))
             return x + self.drop(self.ff(self.norm2(x)))
-        x = self.norm1(x + self.drop(self.attn(x, mask)))
+        x = self.norm1(xq + self.drop(self.attn(x, mask, at)))
         return self.norm2(x + self.drop(self.ff(x)))
 
 # %% ../../nbs/22_models.transformer.ipynb #9626a59c
@@ -123,8 +144,9 @@ class SequenceEncoder(nn.Module):
 
     def forward(self, seq:torch.Tensor, # (B, L) item ids, 0 = padding
                 extra:torch.Tensor|None=None, # (B, L, d) added to the input embeddings (e.g. a user embedding)
-               ) -> torch.Tensor: # (B, L, d) hidden states
-        "Hidden state of every position."
+                at:torch.Tensor|int|None=None, # (B, K) positions whose states are wanted (`wanted_positions`), or one column (-1: the last); default all
+               ) -> torch.Tensor: # (B, L, d) hidden states, or (B, K, d) with `at`
+        "Hidden state of every position, or of the positions `at` only (the last block computes no other)."
         padding = seq == 0
         x = self.items(seq)
         if self.scale: x = x * math.sqrt(self.d_model)
@@ -132,8 +154,19 @@ class SequenceEncoder(nn.Module):
         if extra is not None: x = x + extra
         x = self.emb_drop(self.emb_norm(x)) * (~padding).unsqueeze(-1)
         mask = attention_mask(padding, self.causal)
-        for b in self.blocks: x = b(x, mask)
+        last = len(self.blocks) - 1
+        if at is not None and last < 0: x = gather_positions(x, at)
+        for i, b in enumerate(self.blocks): x = b(x, mask, at if i == last else None)
         return self.final_norm(x)
+
+# %% ../../nbs/22_models.transformer.ipynb #833deedf
+def wanted_positions(wanted:torch.Tensor, # (B, L) True at the positions to compute
+                    ) -> tuple[torch.Tensor, torch.Tensor]: # `at` (B, K) and `real` (B, K), K >= 1 the most per row
+    "Each row's True positions in order, padded to the longest row (`at` for `SequenceEncoder`), and which are real."
+    n = wanted.sum(1)
+    K = max(int(n.max()) if len(n) else 0, 1)
+    at = torch.sort((~wanted).to(torch.uint8), dim=1, stable=True).indices[:, :K]   # the True columns first, in order
+    return at, torch.arange(K, device=wanted.device)[None] < n[:, None]
 
 # %% ../../nbs/22_models.transformer.ipynb #91603937
 def trim_padding(*seqs:torch.Tensor, on:bool=True) -> tuple:
