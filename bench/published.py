@@ -33,7 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _commit() -> str:
-    try: return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    "HEAD's short hash, with `+dirty` when the library's tracked files differ from it (the code a run imports now)."
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "recsys_nb"], cwd=ROOT).returncode != 0
+        return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError): return "unknown"
 
 
@@ -87,7 +91,7 @@ def _check_command(first:dict, run:Path, options:list[str]):
 
 
 def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None, tag:str|None, out_dir:Path, commit:str,
-           collected:bool, add:bool=False) -> Path:
+           collected:bool, add:bool=False, commits:list[str]|None=None) -> Path:
     from recsys_nb.experiment import recipe
     raw = [tomllib.loads((run/"recipe.toml").read_text()) for run in runs]
     base = recipe(raw[0]["name"]).to_dict()   # a key a run's recipe lacks (an older run) has today's default value
@@ -101,7 +105,7 @@ def _write(rows:list[dict], runs:list[Path], options:list[str], threads:int|None
     _check_command(first, runs[0], options)
     model, dataset = first["name"], first["dataset"]
     out = out_dir/f"{dataset}-{model}{'-' + tag if tag else ''}.json"
-    rows = [{**row, "commit": commit} for row in rows]            # each seed's row says which code ran it
+    rows = [{**row, "commit": c} for row, c in zip(rows, commits or [commit] * len(rows))]   # each seed's row says which code ran it
     if add and out.exists():   # more seeds of the same recipe: the file's rows are kept, the new ones join them
         old = json.loads(out.read_text())
         mine = {k: v for k, v in first.items() if k != "seed"}
@@ -134,7 +138,7 @@ def main(argv=None):
     ap.add_argument("--collect", type=Path, nargs="+", metavar="RUN", help="build the file from these run folders instead")
     ap.add_argument("--add", action="store_true", help="add these seeds to the existing result file (same recipe) instead of replacing it")
     a = ap.parse_args(argv)
-    commit = _commit()  # before the runs: the code they ran (for --collect: the code when collected)
+    commit = _commit()  # for --collect: the code when collected; otherwise each seed's own, read when it starts
     if a.collect:
         runs = a.collect
         opts = a.option
@@ -143,18 +147,20 @@ def main(argv=None):
         if not (a.dataset and a.model): ap.error("--dataset and --model are needed (or --collect RUN ...)")
         threads = a.threads or 1
         env = {**os.environ, "OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
-        runs, opts = [], a.option
+        runs, opts, commits = [], a.option, []
         for s in a.seeds:
             run = a.runs_dir/f"{a.dataset}-{a.model}{'-' + a.tag if a.tag else ''}-seed{s}"
             cmd = [sys.executable, "-m", "recsys_nb.cli", "train", "--model", a.model, "--dataset", a.dataset, "--seed", str(s),
                    "--out", str(run), "--no-baseline", "--quiet", *(x for o in a.option for x in ("-o", o))]
-            if (run/"metrics.json").is_file() and "test" in json.loads((run/"metrics.json").read_text()): print(f"{run}: done before, kept")
+            if (run/"metrics.json").is_file() and "test" in json.loads((run/"metrics.json").read_text()):
+                print(f"{run}: done before, kept"); commits.append("unknown")   # its code is not known here
             else:
                 print("$", shlex.join(cmd), flush=True)
+                commits.append(_commit())   # the code this seed runs: the library may change between seeds (editable install)
                 subprocess.run(cmd, env=env, check=True)
             runs.append(run)
     rows = [_row(r) for r in runs]
-    out = _write(rows, runs, opts, threads, a.tag, a.out_dir, commit, bool(a.collect), a.add)
+    out = _write(rows, runs, opts, threads, a.tag, a.out_dir, commit, bool(a.collect), a.add, None if a.collect else commits)
     for row in rows: print(f"seed {row['seed']}: valid NDCG@10 {row['valid']['NDCG@10']:.4f}, test NDCG@10 {row['test']['NDCG@10']:.4f} "
                            f"HR@10 {row['test']['HR@10']:.4f}, "
                            + (f"best epoch {row['best_epoch']} of {row['epochs_run']}" if row["epochs_run"] else "no training")
