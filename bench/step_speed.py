@@ -11,15 +11,20 @@ test: nothing is asserted.
 
 `--a-every-position` makes A's encoder compute every position in its last block and read the wanted ones afterwards,
 as before `SequenceEncoder` took `at` (the last block only where the loss reads): the speed of that change, with the
-same recipe on both sides.
+same recipe on both sides. `--a-torch-dropout` makes A draw its dropout with PyTorch's `F.dropout` and its attention
+dropout inside `F.scaled_dot_product_attention` (`bernoulli_`, the path before `models.transformer.dropout`);
+`--a-torch-ce` computes BERT4Rec's full cross-entropy with `F.cross_entropy` (`catalogue_ce`, the path before it
+used `chunked_cross_entropy`). Both swap module functions only while A's steps run.
 
 Usage: python bench/step_speed.py --dataset amazon-beauty --model sasrec --a model.length_groups=1 [--b ...]
        python bench/step_speed.py --dataset ml-100k --model bert4rec --a data.last_prob=1.0 --b data.last_prob=1.0 --a-every-position
+       python bench/step_speed.py --dataset ml-100k --model bert4rec --a-torch-dropout --a-torch-ce --threads 2
        [--steps 40] [--warmup 5] [--rounds 2] [--threads 1] [--tag T] [--out-dir bench/results]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import platform
@@ -46,6 +51,23 @@ def _every_position(encoder):
     encoder.forward = full
 
 
+@contextlib.contextmanager
+def _torch_paths(dropout:bool, ce:bool):
+    "While in the block: dropout through `F.dropout` and SDPA (`dropout`), BERT4Rec's CE through `catalogue_ce` (`ce`)."
+    import torch.nn.functional as F
+
+    import recsys_nb.models.bert4rec as b4
+    import recsys_nb.models.transformer as tr
+    from recsys_nb.models.losses import catalogue_ce
+    saved = tr.dropout, tr.math_attention, b4.full_cross_entropy
+    if dropout:
+        tr.dropout = lambda x, p, training=True: F.dropout(x, p, training)
+        tr.math_attention = lambda q, k, v, mask=None, p=0.0: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+    if ce: b4.full_cross_entropy = lambda h, w, y, b, impl, chunk_size=None: catalogue_ce(h, w, b, y)
+    try: yield
+    finally: tr.dropout, tr.math_attention, b4.full_cross_entropy = saved
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dataset", required=True); p.add_argument("--model", default="sasrec")
@@ -54,10 +76,12 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=40); p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--rounds", type=int, default=2); p.add_argument("--threads", type=int, default=1)
     p.add_argument("--a-every-position", action="store_true", help="A's last block computes every position (as before `at`)")
+    p.add_argument("--a-torch-dropout", action="store_true", help="A draws dropout with F.dropout and SDPA (bernoulli_)")
+    p.add_argument("--a-torch-ce", action="store_true", help="A's BERT4Rec CE through F.cross_entropy (catalogue_ce)")
     p.add_argument("--seed", type=int, default=0); p.add_argument("--tag"); p.add_argument("--out-dir", default=str(ROOT/"bench/results"))
     a = p.parse_args(argv)
     if a.steps < 1 or a.warmup < 0 or a.rounds < 1: p.error("--steps and --rounds must be positive, --warmup not negative")
-    if a.a == a.b and not a.a_every_position: p.error("--a and --b give the same recipe: nothing to compare")
+    if a.a == a.b and not (a.a_every_position or a.a_torch_dropout or a.a_torch_ce): p.error("--a and --b give the same recipe: nothing to compare")
     import torch
 
     from recsys_nb.experiment import build, recipe
@@ -78,8 +102,9 @@ def main(argv=None):
 
     def steps(name, bs):
         run, opt = runs[name]
-        for b in bs:
-            loss = run.model.loss(b); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        with _torch_paths(name == "a" and a.a_torch_dropout, name == "a" and a.a_torch_ce):
+            for b in bs:
+                loss = run.model.loss(b); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
 
     ms = {"a": [], "b": []}
     for _ in range(a.rounds):
@@ -87,7 +112,8 @@ def main(argv=None):
             steps(name, batches[:a.warmup])
             t = time.perf_counter(); steps(name, batches[a.warmup:]); ms[name].append((time.perf_counter() - t) / a.steps * 1000)
     mean = {k: sum(v) / len(v) for k, v in ms.items()}
-    res = {"dataset": a.dataset, "model": a.model, "a": a.a, "b": a.b, "a_every_position": a.a_every_position, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
+    res = {"dataset": a.dataset, "model": a.model, "a": a.a, "b": a.b, "a_every_position": a.a_every_position,
+           "a_torch_dropout": a.a_torch_dropout, "a_torch_ce": a.a_torch_ce, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
            "threads": a.threads, "seed": a.seed, "ms_per_step": {k: [round(x, 1) for x in v] for k, v in ms.items()},
            "mean_ms": {k: round(v, 1) for k, v in mean.items()}, "speedup_b_over_a": round(mean["a"] / mean["b"], 2),
            "command": "python bench/step_speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -97,7 +123,8 @@ def main(argv=None):
     out.parent.mkdir(parents=True, exist_ok=True); out.write_text(json.dumps(res, indent=1) + "\n")
     print(f"{a.model} on {a.dataset}, {a.steps} steps x {a.rounds} rounds, {a.threads} thread(s):")
     for k, opts in (("a", a.a), ("b", a.b)):
-        every = ", every position in the last block" if k == "a" and a.a_every_position else ""
+        every = "".join(f", {w}" for w, on in (("every position in the last block", a.a_every_position),
+                        ("torch's dropout", a.a_torch_dropout), ("F.cross_entropy", a.a_torch_ce)) if k == "a" and on)
         print(f"  {k} ({' '.join(opts) or 'CLI recipe'}{every}): {mean[k]:.1f} ms/step {ms[k]}")
     print(f"  b is {res['speedup_b_over_a']}x a; written to {out}")
 

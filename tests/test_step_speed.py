@@ -35,3 +35,31 @@ def test_step_speed_every_position_baseline(tmp_path):
     assert p.returncode == 0, p.stderr
     res = json.loads((tmp_path/"step-speed-synthetic-bert4rec.json").read_text())
     assert res["a_every_position"] and res["a"] == res["b"] == [] and "every position" in p.stdout
+
+def test_step_speed_torch_paths_baseline(tmp_path):
+    "`--a-torch-dropout --a-torch-ce`: A draws dropout with `F.dropout`/SDPA and its CE through `F.cross_entropy`, B not."
+    p = _run("--dataset", "synthetic", "--model", "bert4rec", "--a-torch-dropout", "--a-torch-ce", "--steps", "2",
+             "--warmup", "1", "--rounds", "1", "--out-dir", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    res = json.loads((tmp_path/"step-speed-synthetic-bert4rec.json").read_text())
+    assert res["a_torch_dropout"] and res["a_torch_ce"] and not res["a_every_position"] and "torch's dropout" in p.stdout
+
+def test_torch_paths_swap_and_restore():
+    "The swap holds inside the block only; inside it, dropout draws what `F.dropout` draws."
+    import importlib.util
+
+    import torch
+    import torch.nn.functional as F
+
+    import recsys_nb.models.bert4rec as b4
+    import recsys_nb.models.transformer as tr
+    spec = importlib.util.spec_from_file_location("step_speed", SCRIPT); mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    saved = tr.dropout, tr.math_attention, b4.full_cross_entropy
+    x = torch.randn(1000)
+    torch.manual_seed(0); want = F.dropout(x, 0.3, True)
+    with mod._torch_paths(True, True):
+        torch.manual_seed(0); assert torch.equal(tr.Dropout(0.3)(x), want)
+        assert b4.full_cross_entropy is not saved[2]
+    assert (tr.dropout, tr.math_attention, b4.full_cross_entropy) == saved
+    torch.manual_seed(0); assert not torch.equal(tr.Dropout(0.3)(x), want)   # the library's own draw differs

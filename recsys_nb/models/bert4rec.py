@@ -120,7 +120,8 @@ class BERT4Rec(nn.Module):
         else:   # each group trimmed to its own longest row (exact: padding invariance)
             h, y = map(torch.cat, zip(*[self.masked_states(*trim_padding(tokens[rows], labels[rows])) for rows in groups]))
         W, b = self.output_table()
-        if self.objective == "ce": return full_cross_entropy(h, W[1:], y - 1, b[1:], self.ce_impl, chunk_elems=self.loss_chunk)
+        if self.objective == "ce" and not len(y): return h.sum() * 0.0 + W.sum() * 0.0   # nothing masked: 0, graph kept
+        if self.objective == "ce": return full_cross_entropy(h, W[1:], y - 1, b[1:], self.ce_impl, chunk_size=max(1, self.loss_chunk // self.n_items))
         return sampled_objective(self.objective, h, W, y, self.n_neg, self.n_items, self.sampler,
                                  self.item_counts, self.gbce_t, bias=b, generator=self.generator)  # the run's generator
 

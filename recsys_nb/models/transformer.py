@@ -13,8 +13,8 @@ from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
 
 # %% auto #0
-__all__ = ['attention_mask', 'gather_positions', 'MultiHeadAttention', 'TransformerBlock', 'sinusoidal_positions',
-           'SequenceEncoder', 'wanted_positions', 'trim_padding', 'split_by_length']
+__all__ = ['attention_mask', 'gather_positions', 'dropout', 'Dropout', 'math_attention', 'MultiHeadAttention', 'TransformerBlock',
+           'sinusoidal_positions', 'SequenceEncoder', 'wanted_positions', 'trim_padding', 'split_by_length']
 
 # %% ../../nbs/22_models.transformer.ipynb #f1be67a5
 def attention_mask(padding:torch.Tensor, # (B, L) True at padding positions
@@ -33,6 +33,33 @@ def gather_positions(x:torch.Tensor, # (B, L, ...)
     "The vectors of `x` at positions `at` of each row (a column: a slice, which `torch.export` keeps batch-generic)."
     if isinstance(at, int): return x[:, at:at + 1] if at != -1 else x[:, -1:]
     return x.gather(1, at.view(*at.shape, *[1] * (x.dim() - 2)).expand(*at.shape, *x.shape[2:]))
+
+# %% ../../nbs/22_models.transformer.ipynb #f6b12006
+def dropout(x:torch.Tensor, # Any shape
+            p:float, # Probability of zeroing each value
+            training:bool=True, # False: `x` unchanged
+           ) -> torch.Tensor: # `x` with values zeroed with probability `p`, the rest scaled by `1 / (1 - p)`
+    "`F.dropout`'s distribution; on a CPU the mask is drawn with `rand`, several times faster than `bernoulli_`."
+    if not 0 <= p <= 1: raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0: return x
+    if x.device.type != "cpu" or p == 1: return F.dropout(x, p, True)
+    return x * torch.rand_like(x).ge_(p).mul_(1 / (1 - p))   # ge_ leaves 1.0 where kept, 0.0 elsewhere
+
+class Dropout(nn.Dropout):
+    "`nn.Dropout` through `dropout`: the same distribution, drawn faster on a CPU."
+    def forward(self, x:torch.Tensor) -> torch.Tensor: return dropout(x, self.p, self.training)
+
+# %% ../../nbs/22_models.transformer.ipynb #473c4c56
+def math_attention(q:torch.Tensor, # (B, H, Lq, dh) queries
+                   k:torch.Tensor, # (B, H, L, dh) keys
+                   v:torch.Tensor, # (B, H, L, dh) values
+                   mask:torch.Tensor|None=None, # (B, 1, Lq, L) True where a query may attend to a key
+                   p:float=0.0, # Dropout on the attention weights (`dropout`)
+                  ) -> torch.Tensor: # (B, H, Lq, dh)
+    "`F.scaled_dot_product_attention(q, k, v, mask, dropout_p=p)` written out, its dropout drawn by `dropout`."
+    s = (q @ k.transpose(-2, -1)).mul_(q.shape[-1] ** -0.5)
+    if mask is not None: s = s.masked_fill_(~mask, float("-inf"))
+    return dropout(s.softmax(-1), p) @ v
 
 # %% ../../nbs/22_models.transformer.ipynb #ddb82ca7
 _MASKED_CUDA_BACKENDS = [SDPBackend.EFFICIENT_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.MATH]
@@ -58,7 +85,8 @@ class MultiHeadAttention(nn.Module):
             k, v = F.linear(x, W[D:], None if b is None else b[D:]).view(B, L, 2, H, dh).permute(2, 0, 3, 1, 4)
             if mask is not None: mask = gather_positions(mask.transpose(1, 2), at).transpose(1, 2)   # the queries' rows
         p = self.dropout if self.training else 0.0
-        if mask is not None and x.is_cuda:  # not cuDNN's kernel: it builds a plan per new shape, about 20 ms of CPU each
+        if p > 0 and x.device.type == "cpu": y = math_attention(q, k, v, mask, p)   # SDPA's CPU dropout draws with bernoulli_
+        elif mask is not None and x.is_cuda:  # not cuDNN's kernel: it builds a plan per new shape, about 20 ms of CPU each
             with sdpa_kernel(_MASKED_CUDA_BACKENDS): y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         else: y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
         return self.out(y.transpose(1, 2).reshape(B, -1, D))
@@ -79,9 +107,9 @@ class TransformerBlock(nn.Module):
         if activation not in ("gelu", "relu"): raise ValueError(f"activation must be 'gelu' or 'relu', got {activation!r}")
         self.attn = MultiHeadAttention(d_model, n_heads, dropout)
         self.ff = nn.Sequential(nn.Linear(d_model, d_ff or 4 * d_model), nn.GELU() if activation == "gelu" else nn.ReLU(),
-                                nn.Dropout(dropout), nn.Linear(d_ff or 4 * d_model, d_model))
+                                Dropout(dropout), nn.Linear(d_ff or 4 * d_model, d_model))
         self.norm1, self.norm2 = nn.LayerNorm(d_model, eps=eps), nn.LayerNorm(d_model, eps=eps)
-        self.drop, self.pre_norm = nn.Dropout(dropout), pre_norm
+        self.drop, self.pre_norm = Dropout(dropout), pre_norm
     def forward(self, x:torch.Tensor, # (B, L, D)
                 mask:torch.Tensor|None=None, # (B, 1, L, L) True where a query may attend to a key
                 at:torch.Tensor|int|None=None, # (B, K) the positions whose outputs are wanted, or one column (default: all)
@@ -129,7 +157,7 @@ class SequenceEncoder(nn.Module):
         elif positions != "none": raise ValueError(f"positions must be 'learned', 'sinusoidal' or 'none', got {positions!r}")
         if anchor not in ("start", "end"): raise ValueError(f"anchor must be 'start' or 'end', got {anchor!r}")
         self.positions, self.anchor = positions, anchor
-        self.emb_drop, self.emb_norm = nn.Dropout(dropout), nn.LayerNorm(d_model, eps=1e-6) if not pre_norm else nn.Identity()
+        self.emb_drop, self.emb_norm = Dropout(dropout), nn.LayerNorm(d_model, eps=1e-6) if not pre_norm else nn.Identity()
         self.blocks = nn.ModuleList([TransformerBlock(d_model, n_heads, d_ff, dropout, pre_norm, activation) for _ in range(n_layers)])
         self.final_norm = nn.LayerNorm(d_model, eps=1e-6) if (pre_norm if final_norm is None else final_norm) else nn.Identity()
 
