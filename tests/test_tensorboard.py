@@ -27,4 +27,5 @@ def test_tensorboard_events_and_plain_progress(tmp_path):
     assert [e.step for e in ev.Scalars("valid_NDCG@10")] == [2, 4]
     import csv
     hist = list(csv.DictReader(open(out/"history.csv")))
-    assert [round(e.value, 5) for e in ev.Scalars("loss")] == [round(float(r["loss"]), 5) for r in hist]
+    got, want = [e.value for e in ev.Scalars("loss")], [float(r["loss"]) for r in hist]   # float32 events: no rounding edge
+    assert len(got) == len(want) and all(abs(g - w) <= 1e-5 * abs(w) for g, w in zip(got, want)), (got, want)
