@@ -14,11 +14,13 @@ as before `SequenceEncoder` took `at` (the last block only where the loss reads)
 same recipe on both sides. `--a-torch-dropout` makes A draw its dropout with PyTorch's `F.dropout` and its attention
 dropout inside `F.scaled_dot_product_attention` (`bernoulli_`, the path before `models.transformer.dropout`);
 `--a-torch-ce` computes BERT4Rec's full cross-entropy with `F.cross_entropy` (`catalogue_ce`, the path before it
-used `chunked_cross_entropy`). Both swap module functions only while A's steps run.
+used `chunked_cross_entropy`). `--a-rand-dropout` draws A's CPU dropout masks with `rand`, one 32-bit draw a value
+(the path before `dropout` took 16 bits of a 64-bit draw). All three swap module functions only while A's steps run.
 
 Usage: python bench/step_speed.py --dataset amazon-beauty --model sasrec --a model.length_groups=1 [--b ...]
        python bench/step_speed.py --dataset ml-100k --model bert4rec --a data.last_prob=1.0 --b data.last_prob=1.0 --a-every-position
        python bench/step_speed.py --dataset ml-100k --model bert4rec --a-torch-dropout --a-torch-ce --threads 2
+       python bench/step_speed.py --dataset ml-100k --model bert4rec --a-rand-dropout --threads 2
        [--steps 40] [--warmup 5] [--rounds 2] [--threads 1] [--tag T] [--out-dir bench/results]
 """
 from __future__ import annotations
@@ -51,9 +53,18 @@ def _every_position(encoder):
     encoder.forward = full
 
 
+def _rand_dropout(x, p, training=True):
+    "`models.transformer.dropout` as it was before 16-bit masks: one `rand` draw a value."
+    import torch
+    import torch.nn.functional as F
+    if not training or p == 0: return x
+    if x.device.type != "cpu" or p == 1: return F.dropout(x, p, True)
+    return x * torch.rand_like(x).ge_(p).mul_(1 / (1 - p))
+
+
 @contextlib.contextmanager
-def _torch_paths(dropout:bool, ce:bool):
-    "While in the block: dropout through `F.dropout` and SDPA (`dropout`), BERT4Rec's CE through `catalogue_ce` (`ce`)."
+def _torch_paths(dropout:bool, ce:bool, rand:bool=False):
+    "While in the block: dropout through `F.dropout` and SDPA (`dropout`) or drawn with `rand` (`rand`), BERT4Rec's CE through `catalogue_ce` (`ce`)."
     import torch.nn.functional as F
 
     import recsys_nb.models.bert4rec as b4
@@ -63,6 +74,7 @@ def _torch_paths(dropout:bool, ce:bool):
     if dropout:
         tr.dropout = lambda x, p, training=True: F.dropout(x, p, training)
         tr.math_attention = lambda q, k, v, mask=None, p=0.0: F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p)
+    elif rand: tr.dropout = _rand_dropout
     if ce: b4.full_cross_entropy = lambda h, w, y, b, impl, chunk_size=None: catalogue_ce(h, w, b, y)
     try: yield
     finally: tr.dropout, tr.math_attention, b4.full_cross_entropy = saved
@@ -78,10 +90,12 @@ def main(argv=None):
     p.add_argument("--a-every-position", action="store_true", help="A's last block computes every position (as before `at`)")
     p.add_argument("--a-torch-dropout", action="store_true", help="A draws dropout with F.dropout and SDPA (bernoulli_)")
     p.add_argument("--a-torch-ce", action="store_true", help="A's BERT4Rec CE through F.cross_entropy (catalogue_ce)")
+    p.add_argument("--a-rand-dropout", action="store_true", help="A draws its CPU dropout masks with rand (before 16-bit masks)")
     p.add_argument("--seed", type=int, default=0); p.add_argument("--tag"); p.add_argument("--out-dir", default=str(ROOT/"bench/results"))
     a = p.parse_args(argv)
     if a.steps < 1 or a.warmup < 0 or a.rounds < 1: p.error("--steps and --rounds must be positive, --warmup not negative")
-    if a.a == a.b and not (a.a_every_position or a.a_torch_dropout or a.a_torch_ce): p.error("--a and --b give the same recipe: nothing to compare")
+    if a.a_torch_dropout and a.a_rand_dropout: p.error("--a-torch-dropout and --a-rand-dropout are two different A paths: pick one")
+    if a.a == a.b and not (a.a_every_position or a.a_torch_dropout or a.a_torch_ce or a.a_rand_dropout): p.error("--a and --b give the same recipe: nothing to compare")
     import torch
 
     from recsys_nb.experiment import build, recipe
@@ -102,7 +116,7 @@ def main(argv=None):
 
     def steps(name, bs):
         run, opt = runs[name]
-        with _torch_paths(name == "a" and a.a_torch_dropout, name == "a" and a.a_torch_ce):
+        with _torch_paths(name == "a" and a.a_torch_dropout, name == "a" and a.a_torch_ce, name == "a" and a.a_rand_dropout):
             for b in bs:
                 loss = run.model.loss(b); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
 
@@ -113,7 +127,7 @@ def main(argv=None):
             t = time.perf_counter(); steps(name, batches[a.warmup:]); ms[name].append((time.perf_counter() - t) / a.steps * 1000)
     mean = {k: sum(v) / len(v) for k, v in ms.items()}
     res = {"dataset": a.dataset, "model": a.model, "a": a.a, "b": a.b, "a_every_position": a.a_every_position,
-           "a_torch_dropout": a.a_torch_dropout, "a_torch_ce": a.a_torch_ce, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
+           "a_torch_dropout": a.a_torch_dropout, "a_torch_ce": a.a_torch_ce, "a_rand_dropout": a.a_rand_dropout, "steps": a.steps, "warmup": a.warmup, "rounds": a.rounds,
            "threads": a.threads, "seed": a.seed, "ms_per_step": {k: [round(x, 1) for x in v] for k, v in ms.items()},
            "mean_ms": {k: round(v, 1) for k, v in mean.items()}, "speedup_b_over_a": round(mean["a"] / mean["b"], 2),
            "command": "python bench/step_speed.py " + " ".join(sys.argv[1:] if argv is None else argv),
@@ -124,7 +138,8 @@ def main(argv=None):
     print(f"{a.model} on {a.dataset}, {a.steps} steps x {a.rounds} rounds, {a.threads} thread(s):")
     for k, opts in (("a", a.a), ("b", a.b)):
         every = "".join(f", {w}" for w, on in (("every position in the last block", a.a_every_position),
-                        ("torch's dropout", a.a_torch_dropout), ("F.cross_entropy", a.a_torch_ce)) if k == "a" and on)
+                        ("torch's dropout", a.a_torch_dropout), ("F.cross_entropy", a.a_torch_ce),
+                        ("dropout drawn with rand", a.a_rand_dropout)) if k == "a" and on)
         print(f"  {k} ({' '.join(opts) or 'CLI recipe'}{every}): {mean[k]:.1f} ms/step {ms[k]}")
     print(f"  b is {res['speedup_b_over_a']}x a; written to {out}")
 

@@ -63,3 +63,26 @@ def test_torch_paths_swap_and_restore():
         assert b4.full_cross_entropy is not saved[2]
     assert (tr.dropout, tr.math_attention, b4.full_cross_entropy) == saved
     torch.manual_seed(0); assert not torch.equal(tr.Dropout(0.3)(x), want)   # the library's own draw differs
+
+def test_rand_dropout_baseline(tmp_path):
+    "`--a-rand-dropout`: A's masks drawn with `rand` (the path before 16-bit masks), restored after the block; not with --a-torch-dropout."
+    import importlib.util
+
+    import torch
+
+    import recsys_nb.models.transformer as tr
+    spec = importlib.util.spec_from_file_location("step_speed", SCRIPT); mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x, saved = torch.randn(1000), tr.dropout
+    torch.manual_seed(0); want = x * (torch.rand_like(x) >= 0.3) / 0.7
+    with mod._torch_paths(False, False, rand=True):
+        torch.manual_seed(0); torch.testing.assert_close(tr.Dropout(0.3)(x), want)
+    assert tr.dropout is saved
+    torch.manual_seed(0); assert not torch.equal(tr.Dropout(0.3)(x), want)
+    p = _run("--dataset", "synthetic", "--model", "bert4rec", "--a-rand-dropout", "--steps", "2", "--warmup", "1",
+             "--rounds", "1", "--out-dir", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    res = json.loads((tmp_path/"step-speed-synthetic-bert4rec.json").read_text())
+    assert res["a_rand_dropout"] and not res["a_torch_dropout"] and "drawn with rand" in p.stdout
+    p = _run("--dataset", "synthetic", "--a-rand-dropout", "--a-torch-dropout", "--out-dir", str(tmp_path/"x"))
+    assert p.returncode == 2 and "pick one" in p.stderr
