@@ -45,7 +45,9 @@ def dropout(x:torch.Tensor, # Any shape
     if x.device.type != "cpu" or p == 1: return F.dropout(x, p, True)
     q, n = min(round(p * 65536), 65535), x.numel()   # q of the 65,536 values of 16 bits are dropped
     bits = torch.empty((n + 3) // 4, dtype=torch.int64).random_(-2**63, None).view(torch.int16)[:n].view(x.shape)
-    return x * bits.to(x.dtype).ge_(q - 32768).mul_(65536 / (65536 - q))   # 1.0 where kept, scaled; 0.0 elsewhere
+    exact = x.dtype in (torch.float32, torch.float64)   # hold every int16 exactly; bf16 and fp16 would round the bits
+    keep = bits.to(x.dtype).ge_(q - 32768) if exact else (bits >= q - 32768).to(x.dtype)   # 1.0 where kept, else 0.0
+    return x * keep.mul_(65536 / (65536 - q))
 
 class Dropout(nn.Dropout):
     "`nn.Dropout` through `dropout`: the same distribution, drawn faster on a CPU."
