@@ -112,6 +112,16 @@ def _positive_int(text:str) -> int:
     if v < 1: raise argparse.ArgumentTypeError(f"must be at least 1, got {v}")
     return v
 
+_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+def _duration(text:str) -> float:
+    "argparse type: seconds, as a number or with a unit: 900, 900s, 15m, 1.5h."
+    t = text.strip().lower()
+    try: v = float(t[:-1]) * _UNITS[t[-1]] if t and t[-1] in _UNITS else float(t)
+    except ValueError: v = float("nan")
+    if not v > 0 or v == float("inf"): raise argparse.ArgumentTypeError(f"expected a positive duration such as 900, 15m or 1.5h, got {text!r}")
+    return v
+
 # %% ../nbs/40_cli.ipynb #f0e15072
 def _data_args(p):
     from recsys_nb.data.formats import FORMATS
@@ -174,6 +184,8 @@ def _train_args(p):
     p.add_argument("--batch-size", type=_positive_int, default=None, help="training batch size (data.batch_size)")
     p.add_argument("--max-len", type=_positive_int, default=None, help="history length of sequence models (model.max_len)")
     p.add_argument("--patience", type=_positive_int, default=None, help="validations without improvement before stopping (trainer.patience)")
+    p.add_argument("--max-time", type=_duration, default=None, metavar="DURATION",
+                   help="time budget of the epochs, e.g. 900, 15m or 1.5h: the epoch under way is cut, validated, and training stops (trainer.max_time)")
     p.add_argument("-o", "--option", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="any recipe option, e.g. -o model.dropout=0.3 -o data.batch_size=256 (TOML values)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
@@ -190,7 +202,7 @@ DEMO_EPOCHS = 12  # sequence models on `--dataset synthetic` without --epochs: S
 def _explicit(args) -> list[tuple[str, object]]:
     "The recipe keys the command line sets, with their values, in the order they apply."
     flags = [("dataset", args.dataset), ("format", args.format), ("seed", args.seed), ("trainer.epochs", args.epochs), ("trainer.lr", args.lr),
-             ("data.batch_size", args.batch_size), ("model.max_len", args.max_len), ("trainer.patience", args.patience)]
+             ("data.batch_size", args.batch_size), ("model.max_len", args.max_len), ("trainer.patience", args.patience), ("trainer.max_time", args.max_time)]
     if args.no_baseline: flags.append(("eval.baseline", False))
     return [(k, v) for k, v in flags if v is not None]
 

@@ -36,10 +36,10 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 # %% auto #0
-__all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'DATA_SUFFIXES', 'AUTO_REFIT_COLD',
-           'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults', 'eval_defaults', 'Recipe', 'recipe',
-           'parse_value', 'load_dataset', 'load_interactions', 'dataset_name', 'Run', 'build', 'RunConflict',
-           'check_run_folder', 'refit_wanted', 'run', 'run_folds', 'load_run', 'resume']
+__all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'NUMBER_OR_NONE', 'DATA_SUFFIXES',
+           'AUTO_REFIT_COLD', 'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults', 'eval_defaults',
+           'Recipe', 'recipe', 'parse_value', 'load_dataset', 'load_interactions', 'dataset_name', 'Run', 'build',
+           'RunConflict', 'check_run_folder', 'refit_wanted', 'run', 'run_folds', 'load_run', 'resume']
 
 # %% ../nbs/35_experiment.ipynb #3cb87c3d
 MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST, "bert4rec": BERT4Rec}
@@ -47,7 +47,7 @@ MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST
 # %% ../nbs/35_experiment.ipynb #5347c837
 SECTIONS = ("model", "data", "trainer", "eval", "split")
 TRAINER_OPTIONS = ("epochs", "lr", "weight_decay", "optimizer", "scheduler", "scheduler_kwargs", "clip_norm",
-                   "adaptive_clip", "patience", "eval_every", "monitor", "bf16", "max_batches")
+                   "adaptive_clip", "patience", "eval_every", "monitor", "bf16", "max_batches", "max_time")
 
 def _signature_defaults(f, skip=()) -> dict:
     "The keyword defaults of callable `f`, without `skip` and `*args`/`**kwargs`."
@@ -133,6 +133,7 @@ def _type_name(v) -> str:
             dict: "a table"}.get(type(v), type(v).__name__)
 
 OPTION_CHOICES = {"eval.refit": (True, False, "auto")}   # options that take one of a few values of mixed types
+NUMBER_OR_NONE = {"trainer.max_time": float, "trainer.clip_norm": float, "trainer.patience": int, "trainer.max_batches": int}   # default None
 
 def _coerce(key:str, value, default):
     "`value` checked against the type of `default` (ints accepted for floats, as floats), or against its choices."
@@ -141,6 +142,11 @@ def _coerce(key:str, value, default):
         if not any(value is c or (isinstance(c, str) and value == c) for c in choices):
             raise ValueError(f"{key} takes {', '.join(map(_toml_text, choices))} (default {_toml_text(default)}), got {value!r}")
         return value
+    if default is None and value is not None and key in NUMBER_OR_NONE:
+        t = NUMBER_OR_NONE[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float) if t is float else int):
+            raise ValueError(f"{key} takes {_type_name(t())} (default: none), got {value!r}")
+        return t(value)
     if default is None or value is None: return _plain(value)
     if isinstance(default, bool): ok = isinstance(value, bool)
     elif isinstance(default, int): ok = isinstance(value, int) and not isinstance(value, bool)
@@ -394,7 +400,8 @@ def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir
     sub = None if out is None else Path(out)/"refit"
     tr = _trainer(r, res.model, res.model.train_batches(rs, seed=r.seed, **r.data), None, res.eval.get("test"), sub, device,
                   resume and sub is not None and (sub/"checkpoints"/"last.pt").exists(), rs, data_dir, progress,
-                  epochs=epochs, monitor="NDCG@10" if r.trainer.get("monitor") == "valid_loss" else r.trainer.get("monitor"))
+                  epochs=epochs, max_time=None,   # the chosen epochs, whole: `max_time` bounded the search for them
+                  monitor="NDCG@10" if r.trainer.get("monitor") == "valid_loss" else r.trainer.get("monitor"))
     tr.fit()
     m = tr.finish(protocol={**_protocol(r, rs), "refit": True})
     res.eval = {"test": res.eval["test"]}

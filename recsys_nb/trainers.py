@@ -322,6 +322,7 @@ class Trainer:
                  config:dict|None=None, # Extra configuration to record (dataset, split, model options)
                  progress:bool=True, # Progress: tqdm bars on a terminal or in Jupyter, else one line per epoch
                  max_batches:int|None=None, # Stop each epoch after this many batches (smoke tests)
+                 max_time:float|None=None, # Seconds of training and validation, summed over epochs and resumes (None: no limit)
                  find_unused_parameters:bool=False, # DistributedDataParallel: allow parameters without gradients
                  on_epoch:Callable|None=None, # Called as `on_epoch(trainer, row)` after each epoch (a tuner's report)
                 ):
@@ -335,7 +336,9 @@ class Trainer:
         if self.world > 1 and self.device.type == "cuda" and self.device.index is None:
             self.device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
         if bf16 and self.device.type != "cuda": bf16 = False  # autocast in bf16 is for CUDA; stay exact on CPU
-        self.bf16, self.seed, self.progress, self.max_batches = bf16, seed, progress, max_batches
+        if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0):
+            raise ValueError(f"max_time must be a positive number of seconds (None: no limit), got {max_time!r}")
+        self.bf16, self.seed, self.progress, self.max_batches, self.max_time = bf16, seed, progress, max_batches, max_time
         self._bars = progress and self.is_main and interactive() and epochs > 0   # elsewhere (a log, CI): `_lines`
         self._lines = progress and self.is_main and not self._bars
         self.mode = "min" if monitor.endswith("loss") else "max"
@@ -345,7 +348,7 @@ class Trainer:
                             scheduler_kwargs=scheduler_kwargs or {}, clip_norm=clip_norm, adaptive_clip=adaptive_clip,
                             ks=list(self.ks), monitor=monitor, patience=patience, eval_every=self.eval_every,
                             exclude_seen=exclude_seen, eval_chunk_size=eval_chunk_size, device=str(self.device),
-                            bf16=self.bf16, seed=seed, max_batches=max_batches, world_size=self.world)
+                            bf16=self.bf16, seed=seed, max_batches=max_batches, max_time=max_time, world_size=self.world)
         self.config = {"trainer": self.hparams, **(config or {}), "seed": seed,
                        "model_class": type(model).__name__, "recsys_nb_version": recsys_nb.__version__,
                        "torch_version": torch.__version__}
@@ -363,6 +366,7 @@ class Trainer:
         self.clipper = GradClipper(clip_norm, adaptive_clip)
         self.history: list[dict] = []
         self.epoch, self.best, self.best_epoch, self.bad_evals = 0, None, None, 0
+        self.stopped = None   # why `fit` ended: "epochs", "patience" or "time" (None: not ended, or stopped by `on_epoch`)
         self._tb = None
 
     @property
@@ -392,6 +396,17 @@ class Trainer:
 # %% ../nbs/30_trainers.ipynb #5e2d1619
 @patch_to(Trainer)
 def _lr(self) -> float: return self.opt.param_groups[0]["lr"] if self.opt is not None else 0.0
+
+@patch_to(Trainer)
+def spent(self) -> float:
+    "Seconds of the epochs run so far (training and validation), over every resume: what `max_time` counts."
+    return float(sum(r.get("seconds", 0.0) for r in self.history))
+
+@patch_to(Trainer)
+def _time_up(self, deadline:float) -> bool:
+    "Whether `deadline` (a `time.perf_counter()` value) has passed; on several processes, on any of them (they stop together)."
+    up = time.perf_counter() >= deadline
+    return _all_sum([float(up)], self.device)[0] > 0 if self.world > 1 else up
 
 @patch_to(Trainer)
 def _improved(self, v:float) -> bool:
@@ -425,12 +440,13 @@ def loss_on(self, batches) -> float:
 
 # %% ../nbs/30_trainers.ipynb #d332d56e
 @patch_to(Trainer)
-def _train_epoch(self, epoch:int, bar) -> dict:
+def _train_epoch(self, epoch:int, bar, deadline:float|None=None) -> dict:
+    "One pass over the training batches; with `deadline` (a `time.perf_counter()` value) it ends after the batch that passes it."
     self.model.train()
     if hasattr(self.train_data, "set_epoch"): self.train_data.set_epoch(epoch)
     n = len(self.train_data) if hasattr(self.train_data, "__len__") else None
     if self.max_batches: n = min(n or self.max_batches, self.max_batches)
-    tot, cnt, norms, t0 = 0.0, 0, [], time.perf_counter()
+    tot, cnt, norms, t0, cut = 0.0, 0, [], time.perf_counter(), False
     with tqdm(total=n, desc=f"epoch {epoch}", leave=False, disable=not self._bars, dynamic_ncols=True) as bb:
         for i, batch in enumerate(self.train_data):
             if self.max_batches and i >= self.max_batches: break
@@ -452,11 +468,14 @@ def _train_epoch(self, epoch:int, bar) -> dict:
                 if self.sched is not None and self.sched_when == "batch": self.sched.step()
             tot += float(loss.detach()); cnt += 1
             bb.update(); bb.set_postfix(loss=f"{tot / cnt:.4f}")
+            if deadline is not None and self._time_up(deadline): cut = n is None or cnt < n; break
     if self.sched is not None and self.sched_when == "epoch": self.sched.step()
     if self.world > 1: tot, cnt = _all_sum([tot, cnt], self.device)  # the mean loss over all processes
-    return {"loss": tot / max(cnt, 1), "grad_norm": float(np.mean(norms)) if norms else float("nan"),
-            "clip": self.clipper.threshold if self.clipper.threshold is not None else float("nan"),
-            "train_seconds": time.perf_counter() - t0}
+    row = {"loss": tot / max(cnt, 1), "grad_norm": float(np.mean(norms)) if norms else float("nan"),
+           "clip": self.clipper.threshold if self.clipper.threshold is not None else float("nan"),
+           "train_seconds": time.perf_counter() - t0}
+    if cut: row["batches"] = cnt   # the epoch was cut short by `max_time`
+    return row
 
 # %% ../nbs/30_trainers.ipynb #c59b1573
 @patch_to(Trainer)
@@ -507,12 +526,16 @@ def fit(self) -> list[dict]:
     seed_everything(self.seed + self.rank)  # rank 0 and single processes: `seed`
     self._start()
     stop = self.patience is not None and self.bad_evals >= self.patience
+    if stop: self.stopped = "patience"
+    if not stop and self.max_time is not None and self.spent() >= self.max_time: stop, self.stopped = True, "time"
     with tqdm(total=self.epochs, initial=self.epoch, desc="training", disable=not self._bars, dynamic_ncols=True) as bar:
         while self.epoch < self.epochs and not stop:
             e = self.epoch + 1
             t0 = time.perf_counter()
-            row = {"epoch": e, "lr": self._lr(), **self._train_epoch(e, bar)}
-            if e % self.eval_every == 0 or e == self.epochs:
+            deadline = None if self.max_time is None else t0 + self.max_time - self.spent()
+            row = {"epoch": e, "lr": self._lr(), **self._train_epoch(e, bar, deadline)}
+            late = deadline is not None and self._time_up(deadline)   # the budget is spent: validate what was trained, then stop
+            if e % self.eval_every == 0 or e == self.epochs or late:
                 m = self.validate()
                 row.update({f"valid_{k}" if not k.startswith("valid_") else k: v for k, v in m.items()})
                 key = self.monitor if self.monitor == "valid_loss" else f"valid_{self.monitor}"
@@ -522,14 +545,21 @@ def fit(self) -> list[dict]:
                     if self._improved(row[key]): self.best, self.best_epoch, self.bad_evals = row[key], e, 0
                     else: self.bad_evals += 1
                     stop = self.patience is not None and self.bad_evals >= self.patience
+                    if stop: self.stopped = "patience"
             row["seconds"] = time.perf_counter() - t0
             self.epoch = e
             self._log(row)
+            if not stop and self.max_time is not None and (late or self.spent() >= self.max_time):
+                stop, self.stopped = True, "time"
+                if self.progress and self.is_main:
+                    print(f"max_time: {self.spent():.0f} s of {self.max_time:g} s spent; stopped after epoch {e}"
+                          + (f" ({row['batches']} of its batches)" if "batches" in row else ""), flush=True)
             if self._lines: print(epoch_line(row, self.epochs, self.monitor, self.best_epoch == e), flush=True)
             if self.best_epoch == e or (self.best_epoch is None and self.valid is None): self._save("best")
             self._save("last")
             if self.on_epoch is not None: self.on_epoch(self, row)   # may raise to stop the run (a pruned trial)
             bar.update(); bar.set_postfix({k: f"{v:.4f}" for k, v in row.items() if k in ("loss", f"valid_{self.monitor}", "valid_loss")})
+    if self.stopped is None and self.epoch >= self.epochs: self.stopped = "epochs"
     if self._tb is not None: self._tb.close()
     return self.history
 
@@ -542,7 +572,7 @@ def finish(self, protocol:dict|None=None) -> dict:
     elif best is not None and best.exists(): self.model.load_state_dict(load_checkpoint(best, map_location=self.device)["model"])
     res = {"valid": self.validate() if self.valid is not None else {},
            "test": self.validate(self.test_data) if self.test_data is not None else {},
-           "best_epoch": self.best_epoch, "epochs_run": self.epoch,
+           "best_epoch": self.best_epoch, "epochs_run": self.epoch, "stopped": self.stopped,
            "protocol": {"ranking": "full", "exclude_seen": self.exclude_seen, "ties": "against the model",
                         "ks": list(self.ks), **(protocol or {})}}
     if self.out_dir is not None and self.is_main: _write_json(res, self.out_dir/"metrics.json")

@@ -62,12 +62,26 @@ def test_resume_with_its_own_recipe(run_a, tmp_path):
     (["--config", "nowhere.toml"], "recipe file 'nowhere.toml' does not exist"),
     (["--dataset", "ml-7m"], "unknown dataset 'ml-7m'"),
     (["--dataset", "ml-1m", "--no-download", "--data-dir", "nowhere"], "or pass --data-dir"),
+    (["--max-time", "15 minutes"], "--max-time: expected a positive duration such as 900, 15m or 1.5h"),
+    (["-o", "trainer.max_time=abc"], "trainer.max_time takes a number (default: none), got 'abc'"),
 ])
 def test_bad_options_one_line(tmp_path, args, message):
     p = cli("train", "--model", "sasrec", "--out", tmp_path/"x", "--quiet", *args, check=False)
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr, p.stderr
     assert "data_dir=" not in p.stderr and "resume=True" not in p.stderr, p.stderr   # flags, not Python arguments
     assert not (tmp_path/"x").exists()
+
+def test_max_time_cuts_the_run(tmp_path):
+    "A 2-second budget ends a 200-epoch run inside its first epochs: the cut epoch is validated, the test is the best model's."
+    out = tmp_path/"T"
+    cli("train", "--model", "sasrec", "--dataset", "synthetic", "--epochs", "200", "--max-time", "2s", "--out", out, "--quiet",
+        "-o", "model.d_model=16", "-o", "trainer.eval_every=5")
+    m = json.loads((out/"metrics.json").read_text())
+    assert m["stopped"] == "time" and m["epochs_run"] < 200 and m["best_epoch"] == m["epochs_run"] and m["test"]["NDCG@10"] > 0, m
+    import csv
+    rows = list(csv.DictReader((out/"history.csv").open()))
+    assert rows[-1]["valid_NDCG@10"], rows[-1]   # validated although eval_every=5
+    assert sum(float(r["seconds"]) for r in rows) >= 2
 
 def test_recommend_unknown_user(run_a):
     p = cli("recommend", "--run", run_a, "--user", "99999", check=False)
