@@ -549,12 +549,12 @@ def fit(self) -> list[dict]:
             row["seconds"] = time.perf_counter() - t0
             self.epoch = e
             self._log(row)
+            if self._lines: print(epoch_line(row, self.epochs, self.monitor, self.best_epoch == e), flush=True)
             if not stop and self.max_time is not None and (late or self.spent() >= self.max_time):
                 stop, self.stopped = True, "time"
                 if self.progress and self.is_main:
                     print(f"max_time: {self.spent():.0f} s of {self.max_time:g} s spent; stopped after epoch {e}"
                           + (f" ({row['batches']} of its batches)" if "batches" in row else ""), flush=True)
-            if self._lines: print(epoch_line(row, self.epochs, self.monitor, self.best_epoch == e), flush=True)
             if self.best_epoch == e or (self.best_epoch is None and self.valid is None): self._save("best")
             self._save("last")
             if self.on_epoch is not None: self.on_epoch(self, row)   # may raise to stop the run (a pruned trial)
