@@ -111,7 +111,7 @@ def recipe(name:str, # A key of `MODELS`
     "The default recipe of model `name` (the command line's defaults), or of one of its named variants."
     cls = model_class(name)
     spec = getattr(cls, "recipe_defaults", {})
-    r = Recipe(name, model=model_defaults(cls), data=data_defaults(cls),
+    r = Recipe(name, model={**model_defaults(cls), **_plain(spec.get("model", {}))}, data=data_defaults(cls),
                trainer={**trainer_defaults(), **_plain(spec.get("trainer", {}))},
                eval={**eval_defaults(), **_plain(spec.get("eval", {}))},
                split=_plain({"kind": "loo", **spec.get("split", {})}))

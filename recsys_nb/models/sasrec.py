@@ -42,9 +42,11 @@ class SASRec(nn.Module):
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2),
+        model=dict(features="auto"),   # the data's item features where it has them (chosen on ml-100k's and LastFM's validation)
         data_sized=("n_users", "item_counts", "item_feats", "n_feats"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
-                                "model.residual": True, "data.chunk_stride": 1.0}})  # seed 003's user head, tuned without overlap
+                                "model.residual": True, "data.chunk_stride": 1.0,   # seed 003's user head, tuned without overlap
+                                "model.features": "none"}})                         # and without item features
     def __init__(self,
                  n_items:int, # Number of items (dense ids 1..n_items; 0 is padding)
                  max_len:int=50, # Longest history the model reads
@@ -73,7 +75,7 @@ class SASRec(nn.Module):
                  sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
-                 features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings) or "both" (also to the tied output table)
+                 features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings), "both" (also to the tied output table) or "auto" ("input" when `item_feats` is given, else "none")
                  item_feats=None, # (n_items + 1, A) padded feature ids of each item, 0 = none (`from_split` reads them from the data)
                  n_feats:int|None=None, # Feature ids are 1..n_feats (default: the largest id in `item_feats`)
                 ):
@@ -107,6 +109,7 @@ class SASRec(nn.Module):
         elif not tied: self.out = nn.Linear(d_model, n_items + 1, bias=False)
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
+        if features == "auto": features = "none" if item_feats is None else "input"
         self.features, self.feat_emb = features, None
         if features not in FEATURE_MODES: raise ValueError(f"features must be one of {FEATURE_MODES}, got {features!r}")
         if features == "both" and not (tied and not user_dim): raise ValueError("features='both' adds to the tied output table: it needs tied=True and no user head")
@@ -146,10 +149,12 @@ class SASRec(nn.Module):
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
         if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
             col = item_feature_column(data.items, item_features)
-            if col is None: raise ValueError(f"features={hparams['features']!r} needs item features, but {data.name or 'the data'} has none "
-                                             "(no genres or attributes column in its items): use features='none'")
-            hparams["item_feats"], enc = item_genre_table(data.items, data.n_items, col=col)
-            hparams.setdefault("n_feats", len(enc.vocab))
+            if col is None and hparams["features"] != "auto":
+                raise ValueError(f"features={hparams['features']!r} needs item features, but {data.name or 'the data'} has none "
+                                 "(no genres or attributes column in its items): use features='none' or 'auto'")
+            if col is not None:   # "auto" without features stays without
+                hparams["item_feats"], enc = item_genre_table(data.items, data.n_items, col=col)
+                hparams.setdefault("n_feats", len(enc.vocab))
         return cls(data.n_items, n_users=hparams.pop("n_users", data.n_users), **hparams)
 
     def feature_table(self) -> torch.Tensor|None:
