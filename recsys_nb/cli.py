@@ -129,6 +129,8 @@ def _data_args(p):
     def ds(sp):
         sp.add_argument("--dataset", required=True, help="MovieLens name, 'synthetic', amazon-beauty, lastfm, or a CSV/Parquet/.txt path")
         sp.add_argument("--format", default=None, choices=list(FORMATS), help="layout of a .txt log (default: detected)")
+        sp.add_argument("--attributes", default=None, metavar="FILE.json|none",
+                        help="item attributes of a data file, {item: [attribute ids]} (default: a .txt log's <stem>_item2attributes.json, when there)")
         sp.add_argument("--data-dir", default=None, help="folder holding MovieLens archives or extracted folders")
         sp.add_argument("--no-download", action="store_true", help="fail instead of downloading missing data")
     ds(sub.add_parser("stats", help="print statistics of the raw data as JSON", description="Print statistics of the raw data as JSON."))
@@ -156,7 +158,8 @@ def data(args) -> int:
         _print_json({"dataset": args.name, "n_ratings": len(raw.ratings)})
         return 0
     from recsys_nb.experiment import load_interactions
-    inter = load_interactions(args.dataset, args.data_dir, download=not args.no_download, format=args.format)
+    inter = load_interactions(args.dataset, args.data_dir, download=not args.no_download, format=args.format,
+                              attributes=args.attributes)
     if args.data_command == "stats":
         _print_json({"dataset": args.dataset, **inter.stats()})
         return 0
@@ -174,6 +177,8 @@ def _train_args(p):
     p.add_argument("--variant", default=None, help="a named variant of the model's recipe (e.g. sasrec's user-head)")
     p.add_argument("--dataset", default=None, help="MovieLens name, 'synthetic' (default), amazon-beauty, lastfm, or a CSV/Parquet/.txt path")
     p.add_argument("--format", default=None, choices=list(FORMATS), help="layout of a .txt log: user-item or user-sequence (default: detected)")
+    p.add_argument("--attributes", default=None, metavar="FILE.json|none",
+                   help="item attributes of a data file, {item: [attribute ids]}: the models' item features (default: a .txt log's <stem>_item2attributes.json, when there)")
     p.add_argument("--data-dir", default=None, help="folder holding MovieLens data (default: $RECSYS_NB_DATA, else the cache)")
     p.add_argument("--no-download", action="store_true", help="fail instead of downloading missing data")
     p.add_argument("--split", default=None, choices=["loo", "temporal", "holdout", "random-per-user", "implicit-holdout", "folds"],
@@ -201,7 +206,7 @@ DEMO_EPOCHS = 12  # sequence models on `--dataset synthetic` without --epochs: S
 
 def _explicit(args) -> list[tuple[str, object]]:
     "The recipe keys the command line sets, with their values, in the order they apply."
-    flags = [("dataset", args.dataset), ("format", args.format), ("seed", args.seed), ("trainer.epochs", args.epochs), ("trainer.lr", args.lr),
+    flags = [("dataset", args.dataset), ("format", args.format), ("attributes", args.attributes), ("seed", args.seed), ("trainer.epochs", args.epochs), ("trainer.lr", args.lr),
              ("data.batch_size", args.batch_size), ("model.max_len", args.max_len), ("trainer.patience", args.patience), ("trainer.max_time", args.max_time)]
     if args.no_baseline: flags.append(("eval.baseline", False))
     return [(k, v) for k, v in flags if v is not None]

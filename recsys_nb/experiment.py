@@ -99,10 +99,11 @@ class Recipe:
     split:dict=field(default_factory=dict) # `make_split` kind and options
     dataset:str="synthetic" # MovieLens name, "synthetic", a registered sequential log, or a data file
     format:str|None=None # A data file's layout: "user-item" or "user-sequence" (None: detected, for a .txt)
+    attributes:str|None=None # A data file's item attributes: a `{item: [attribute ids]}` JSON file, "none", or None (a .txt log's `<stem>_item2attributes.json` beside it, when there)
     seed:int=0 # Seed of the synthetic data, the split, the initialisation and the batches
     min_rating:float|None=None # Keep only ratings >= this, as implicit feedback (None: every interaction)
 
-TOP_LEVEL = ("dataset", "format", "seed", "min_rating")
+TOP_LEVEL = ("dataset", "format", "attributes", "seed", "min_rating")
 
 # %% ../nbs/35_experiment.ipynb #32e5c97d
 def recipe(name:str, # A key of `MODELS`
@@ -276,17 +277,42 @@ def _read_file(p:Path, format:str|None) -> Interactions:
         if first and all(t.isascii() and t.isdigit() for t in first): return read_sequential(p)
     return Interactions.from_file(p)
 
+def _attributes_file(p:Path, attributes) -> Path|None:
+    "The item-attribute file of data file `p`: `attributes` names it, \"none\" none; None: S3Rec's `<stem>_item2attributes.json` beside a .txt."
+    if attributes is not None and not isinstance(attributes, str):
+        raise ValueError(f"attributes={attributes!r}: pass the path of a {{item: [attribute ids]}} JSON file, or 'none'")
+    if attributes == "none": return None
+    if attributes is None:
+        f = p.with_name(f"{p.stem}_item2attributes.json")
+        return f if p.suffix.lower() == ".txt" and f.is_file() else None
+    f = Path(attributes).expanduser()
+    if not f.is_file(): raise FileNotFoundError(f"attributes file {str(f)!r} does not exist: pass the path of a {{item: [attribute ids]}} JSON file, or 'none'")
+    return f
+
+def _with_attributes(inter:Interactions, f:Path|None) -> Interactions:
+    "`inter` with the attributes of file `f` as its items' `attributes` column (the models' item features)."
+    if f is None: return inter
+    from recsys_nb.data.formats import attribute_frame, read_item_attributes
+    inter.items = attribute_frame(read_item_attributes(f, inter), inter)
+    inter.info["attributes"] = str(f)
+    return inter
+
 # %% ../nbs/35_experiment.ipynb #5d1e0a37
 def load_dataset(spec:str, # MovieLens name, "synthetic", a key of `SEQUENTIAL`, or a path to a data file
                  data_dir:str|Path|None=None, # Where the data lives (default: `core.data_dir()`; `find_data` for `SEQUENTIAL`)
                  download:bool=True, # Download a missing MovieLens archive or sequential log
                  seed:int=0, # Seed of the synthetic generator
                  format:str|None=None, # A data file's layout: "user-item", "user-sequence", or None (detect a .txt's)
+                 attributes:str|None=None, # A data file's item attributes: a JSON file, "none", or None (a .txt's `<stem>_item2attributes.json`, when there)
                 ):
     "The `RatingsData` (MovieLens, synthetic) or `Interactions` (a sequential log, a user's file) named by `spec`."
     from recsys_nb.data.formats import FORMATS, SEQUENTIAL, load_sequential
     from recsys_nb.data.movielens import MOVIELENS, load_movielens
     if format is not None and format not in FORMATS: raise ValueError(f"format={format!r}: use one of {', '.join(FORMATS)} or None")
+    p = Path(spec).expanduser()
+    if attributes is not None and p.suffix.lower() not in DATA_SUFFIXES:
+        raise ValueError(f"attributes={attributes!r} is for a data file's item attributes, but {spec} is not a data file "
+                         "(leave it unset; model.features='none' trains without the data's features)")
     if spec in SEQUENTIAL:
         if format not in (None, SEQUENTIAL[spec].format):
             raise ValueError(f"{spec} is a {SEQUENTIAL[spec].format} log: format={format!r} contradicts it (leave it unset)")
@@ -297,10 +323,10 @@ def load_dataset(spec:str, # MovieLens name, "synthetic", a key of `SEQUENTIAL`,
         from recsys_nb.data.synthetic import synthetic_movielens
         return synthetic_movielens(seed=seed)
     if spec in MOVIELENS: return load_movielens(spec, data_dir=data_dir, download=download)
-    p = Path(spec).expanduser()
     if p.suffix.lower() in DATA_SUFFIXES:
         if not p.is_file(): raise FileNotFoundError(f"dataset file {str(p)!r} does not exist")
-        return _read_file(p, format)
+        f = _attributes_file(p, attributes)   # checked before the log is read
+        return _with_attributes(_read_file(p, format), f)
     raise ValueError(f"unknown dataset {spec!r}: use one of {', '.join(['synthetic', *MOVIELENS, *SEQUENTIAL])} or the path of "
                      "a .csv/.parquet file with user,item[,rating][,timestamp] columns or a .txt user-item/user-sequence log")
 
@@ -308,9 +334,10 @@ def load_dataset(spec:str, # MovieLens name, "synthetic", a key of `SEQUENTIAL`,
 def load_interactions(spec:str, data_dir=None, download:bool=True, seed:int=0,
                       min_rating:float|None=None, # Keep ratings >= this (None: all)
                       format:str|None=None, # A data file's layout (see `load_dataset`)
+                      attributes:str|None=None, # A data file's item attributes (see `load_dataset`)
                      ) -> Interactions:
     "`load_dataset(spec)` as an `Interactions` log."
-    raw = load_dataset(spec, data_dir, download=download, seed=seed, format=format)
+    raw = load_dataset(spec, data_dir, download=download, seed=seed, format=format, attributes=attributes)
     kw = {} if min_rating is None else {"min_rating": min_rating}
     if isinstance(raw, Interactions):
         return Interactions.from_frame(raw.df, items=raw.items, users=raw.users, name=raw.name, **kw) if kw else raw
@@ -342,7 +369,8 @@ def build(r:Recipe, # The recipe
     "The split, model and evaluation batches of recipe `r`, untrained."
     if reseed: seed_everything(r.seed)
     if split is None:
-        inter = load_interactions(r.dataset, data_dir, download=download, seed=r.seed, min_rating=r.min_rating, format=r.format)
+        inter = load_interactions(r.dataset, data_dir, download=download, seed=r.seed, min_rating=r.min_rating, format=r.format,
+                                  attributes=r.attributes)
         split = make_split(inter, **r.split, seed=r.seed)
     model = model_class(r.name).from_split(split, **r.model)
     L = getattr(model, "max_len", 200)
@@ -390,7 +418,7 @@ def _trainer(r:Recipe, model, batches, valid, test, out, device, resume, split, 
     if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = valid
     return Trainer(model, batches, valid, test, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
                    eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
-                   progress=progress, config={"recipe": r.to_dict(), "split": getattr(split, "info", {}),
+                   progress=progress, config={"recipe": r.to_dict(), "data": getattr(split.data, "info", {}), "split": getattr(split, "info", {}),
                                               "data_dir": None if data_dir is None else str(data_dir)}, **opts)
 
 def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool) -> tuple[Run, dict]:

@@ -324,5 +324,6 @@ def load_sequential(name:str, # A key of `SEQUENTIAL`: "amazon-beauty" or "lastf
         elif verify: _verify(folder/f.name, f)
     inter = read_sequential(folder/spec.log.name, spec.format, name=spec.name)
     attrs = read_item_attributes(folder/spec.attributes.name, inter) if spec.attributes is not None else None
-    if attrs is not None: inter.items = attribute_frame(attrs, inter)  # the models' item features
+    if attrs is not None:   # the models' item features
+        inter.items, inter.info["attributes"] = attribute_frame(attrs, inter), str(folder/spec.attributes.name)
     return SequentialData(inter, attrs)
