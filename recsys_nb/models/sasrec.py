@@ -17,7 +17,7 @@ from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_obj
 from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
-__all__ = ['INITS', 'FEATURE_MODES', 'InteractionMLP', 'SASRec']
+__all__ = ['INITS', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'feature_share', 'auto_features', 'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -36,13 +36,28 @@ class InteractionMLP(nn.Module):
 # %% ../../nbs/24_models.sasrec.ipynb #b42da78a
 INITS = ("normal", "uniform", "torch")
 FEATURE_MODES = ("none", "input", "both")
+FINE_FEATURES = 0.05   # features="auto" also adds item features to the output table when one covers at most this share of the catalogue on average
+
+def feature_share(item_feats, # (n_items + 1, A) feature ids, 0 = padding (row 0 is the padding item)
+                 ) -> float:
+    "The share of the catalogue an item feature covers, on average over the features in use: (item, feature) pairs / (items x features)."
+    t = torch.as_tensor(item_feats)[1:]
+    used = int(torch.unique(t[t > 0]).numel())
+    return int((t > 0).sum()) / (len(t) * used) if used else 1.0
+
+def auto_features(item_feats, # The item feature table, or None
+                  can_both:bool=True, # Whether the model has a tied output table (no user head) for "both"
+                 ) -> str:
+    "What `features=\"auto\"` resolves to: \"none\" without features, \"both\" for fine-grained ones (tags, brands), else \"input\"."
+    if item_feats is None: return "none"
+    return "both" if can_both and feature_share(item_feats) <= FINE_FEATURES else "input"
 
 class SASRec(nn.Module):
     "Causal transformer recommender: next-item prediction at every position; optional seed-003 user head."
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2),
-        model=dict(features="auto"),   # the data's item features where it has them (chosen on ml-100k's and LastFM's validation)
+        model=dict(features="auto"),   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
         data_sized=("n_users", "item_counts", "item_feats", "n_feats"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
                                 "model.residual": True, "data.chunk_stride": 1.0,   # seed 003's user head, tuned without overlap
@@ -75,7 +90,7 @@ class SASRec(nn.Module):
                  sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
-                 features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings), "both" (also to the tied output table) or "auto" ("input" when `item_feats` is given, else "none")
+                 features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings), "both" (also to the tied output table) or "auto" ("both" when a feature covers at most `FINE_FEATURES` of the catalogue on average, else "input"; "none" without `item_feats`)
                  item_feats=None, # (n_items + 1, A) padded feature ids of each item, 0 = none (`from_split` reads them from the data)
                  n_feats:int|None=None, # Feature ids are 1..n_feats (default: the largest id in `item_feats`)
                 ):
@@ -109,7 +124,7 @@ class SASRec(nn.Module):
         elif not tied: self.out = nn.Linear(d_model, n_items + 1, bias=False)
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
-        if features == "auto": features = "none" if item_feats is None else "input"
+        if features == "auto": features = auto_features(item_feats, tied and not user_dim)
         self.features, self.feat_emb = features, None
         if features not in FEATURE_MODES: raise ValueError(f"features must be one of {FEATURE_MODES}, got {features!r}")
         if features == "both" and not (tied and not user_dim): raise ValueError("features='both' adds to the tied output table: it needs tied=True and no user head")
