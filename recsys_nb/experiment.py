@@ -134,7 +134,8 @@ def _type_name(v) -> str:
             dict: "a table"}.get(type(v), type(v).__name__)
 
 OPTION_CHOICES = {"eval.refit": (True, False, "auto")}   # options that take one of a few values of mixed types
-NUMBER_OR_NONE = {"trainer.max_time": float, "trainer.clip_norm": float, "trainer.patience": int, "trainer.max_batches": int}   # default None
+NUMBER_OR_NONE = {"trainer.max_time": float, "trainer.clip_norm": float, "trainer.patience": int, "trainer.max_batches": int,
+                  "data.last_prob": float}   # default None
 
 def _coerce(key:str, value, default):
     "`value` checked against the type of `default` (ints accepted for floats, as floats), or against its choices."

@@ -15,7 +15,7 @@ from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_obj
 from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
 # %% auto #0
-__all__ = ['VARIANTS', 'BERT4Rec']
+__all__ = ['VARIANTS', 'SHORT_HISTORY', 'BERT4Rec', 'median_history', 'auto_last_prob']
 
 # %% ../../nbs/23_models.bert4rec.ipynb #29712db1
 VARIANTS = {  # the seed tutorials' settings, as dotted recipe overrides
@@ -158,12 +158,24 @@ def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)
     "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives)."
     return cls(split.data.n_items, **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
 
+SHORT_HISTORY = 32   # last_prob=None: rows mask their last item only where the median training history is shorter
+
+def median_history(split, # A `Split` (its training rows) or an `Interactions`
+                  ) -> float:
+    "The median number of training interactions per user."
+    df = split.train if hasattr(split, "train") else split.df
+    return float(df.groupby("user", sort=False).size().median()) if len(df) else 0.0
+
+def auto_last_prob(split) -> float:
+    "What `last_prob=None` resolves to: 1.0 (next-item rows) where the median history is shorter than `SHORT_HISTORY`, else 0.0 (cloze)."
+    return 1.0 if median_history(split) < SHORT_HISTORY else 0.0
+
 @patch_to(BERT4Rec)
 def train_batches(self, split, # A `Split` (its training rows) or an `Interactions`
                   batch_size:int=512, # Rows per batch
                   seed:int=0, # Seed of the shuffling and masking
                   mask_prob:float=0.2, # Share of positions masked
-                  last_prob:float=0.0, # Share of rows masking only their last item
+                  last_prob:float|None=None, # Share of rows masking only their last item (None: `auto_last_prob`, 1.0 on short histories, else 0.0)
                   crop_prob:float=0.0, # Share of rows cropped at a random end point (not with `prefixes`)
                   full_history:bool=True, # Rows covering every training interaction, else each user's last `max_len`
                   copies:int=1, # Times each row appears per epoch, masked afresh
@@ -174,6 +186,7 @@ def train_batches(self, split, # A `Split` (its training rows) or an `Interactio
                   **opts, # Passed to the batcher (shuffle, drop_last, device)
                  ) -> LastItemClozeBatcher:
     "The model's training batches: cloze-masked training histories of the model's `max_len`."
+    if last_prob is None: last_prob = auto_last_prob(split)
     kw = dict(mask_prob=mask_prob, last_prob=last_prob, copies=copies, batch_size=batch_size, seed=seed,
               random_prob=random_prob, keep_prob=keep_prob, **opts)
     if prefixes:
