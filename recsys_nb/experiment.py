@@ -39,7 +39,8 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
 __all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'NUMBER_OR_NONE', 'DATA_SUFFIXES',
            'AUTO_REFIT_COLD', 'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults', 'eval_defaults',
            'Recipe', 'recipe', 'parse_value', 'load_dataset', 'load_interactions', 'dataset_name', 'Run', 'build',
-           'RunConflict', 'check_run_folder', 'refit_wanted', 'run', 'run_folds', 'load_run', 'resume']
+           'RunConflict', 'check_run_folder', 'refit_wanted', 'resolved_options', 'run', 'run_folds', 'load_run',
+           'resume']
 
 # %% ../nbs/35_experiment.ipynb #3cb87c3d
 MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST, "bert4rec": BERT4Rec}
@@ -413,14 +414,24 @@ def _protocol(r:Recipe, split:Split) -> dict:
     return {"dataset": r.dataset, "split": r.split["kind"], "n_items": split.data.n_items, "n_test_rows": len(split.test)}
 
 # %% ../nbs/35_experiment.ipynb #30425782
-def _trainer(r:Recipe, model, batches, valid, test, out, device, resume, split, data_dir, progress, on_epoch=None, **opts) -> Trainer:
+def _trainer(r:Recipe, model, batches, valid, test, out, device, resume, split, data_dir, progress, on_epoch=None, resolved=None, **opts) -> Trainer:
     "The `Trainer` of recipe `r` (its trainer and eval sections) for `model` on `batches`."
     opts = {**r.trainer, **opts}
     if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = valid
     return Trainer(model, batches, valid, test, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
                    eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
-                   progress=progress, config={"recipe": r.to_dict(), "data": getattr(split.data, "info", {}), "split": getattr(split, "info", {}),
+                   progress=progress, config={"recipe": r.to_dict(), "resolved": resolved or {}, "data": getattr(split.data, "info", {}), "split": getattr(split, "info", {}),
                                               "data_dir": None if data_dir is None else str(data_dir)}, **opts)
+
+def resolved_options(r:Recipe, # The run's recipe
+                     model, # Its model (`resolved`: what the model's automatic options became)
+                     batches=None, # Its training batches (an attribute per data option)
+                    ) -> dict: # {"section.key": value} for the options left at "auto" or None that the data decided
+    "What a recipe's automatic options (\"auto\", or None where the code decides) became on the run's data."
+    got = {f"model.{k}": v for k, v in getattr(model, "resolved", {}).items() if r.model.get(k, "auto") in ("auto", None)}
+    for k, v in r.data.items():
+        if v is None and isinstance(getattr(batches, k, None), (bool, int, float, str)): got[f"data.{k}"] = getattr(batches, k)
+    return _plain(got)
 
 def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool) -> tuple[Run, dict]:
     "Train `r` afresh (reseeded) on `split.refit()` for `epochs` epochs, no validation, and evaluate it on test."
@@ -466,8 +477,10 @@ def run(recipe:Recipe, # What to train
     refit, cold = refit_wanted(r.eval.get("refit", False), split)
     refit = refit and test and has_params and "valid" in evals
     batches = model.train_batches(split, seed=r.seed, **r.data) if has_params else None
+    auto = resolved_options(r, model, batches)
+    if verbose and auto: print("set by the data: " + ", ".join(f"{k}={_toml_text(v)}" for k, v in auto.items()), flush=True)
     tr = _trainer(r, model, batches, evals.get("valid"), evals.get("test") if test and not refit else None, out, device, resume,
-                  split, data_dir, progress, on_epoch, epochs=r.trainer["epochs"] if has_params else 0)
+                  split, data_dir, progress, on_epoch, resolved=auto, epochs=r.trainer["epochs"] if has_params else 0)
     tr.fit()
     m = tr.finish(protocol={**_protocol(r, split), "refit": refit, "cold_valid_share": cold})
     for w, extra in _extra_metrics(res, ("valid",) if refit or not test else ("valid", "test")).items(): m[w] = {**m.get(w, {}), **extra}

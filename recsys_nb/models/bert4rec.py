@@ -75,6 +75,7 @@ class BERT4Rec(nn.Module):
         if loss != "ce" and n_neg < 1: raise ValueError(f"loss={loss!r} needs n_neg >= 1, got {n_neg}")
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
         self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
+        self.resolved = dict(loss=loss, **({} if loss == "ce" else dict(n_neg=int(n_neg), sampler=sampler)))   # what the automatic options became
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,
                                        pre_norm=pre_norm, positions="learned", final_norm=final_norm, activation=activation)

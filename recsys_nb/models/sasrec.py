@@ -126,6 +126,7 @@ class SASRec(nn.Module):
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         if features == "auto": features = auto_features(item_feats, tied and not user_dim)
         self.features, self.feat_emb = features, None
+        self.resolved = dict(loss=loss, features=features, **({} if loss == "ce" else dict(n_neg=n_neg, sampler=sampler)))   # what the automatic options became
         if features not in FEATURE_MODES: raise ValueError(f"features must be one of {FEATURE_MODES}, got {features!r}")
         if features == "both" and not (tied and not user_dim): raise ValueError("features='both' adds to the tied output table: it needs tied=True and no user head")
         if features != "none":
