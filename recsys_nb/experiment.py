@@ -433,13 +433,16 @@ def resolved_options(r:Recipe, # The run's recipe
         if v is None and isinstance(getattr(batches, k, None), (bool, int, float, str)): got[f"data.{k}"] = getattr(batches, k)
     return _plain(got)
 
-def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool) -> tuple[Run, dict]:
+def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool, auto:dict|None=None) -> tuple[Run, dict]:
     "Train `r` afresh (reseeded) on `split.refit()` for `epochs` epochs, no validation, and evaluate it on test."
     t0, rs = time.perf_counter(), split.refit()
     res = build(r, split=rs)
     sub = None if out is None else Path(out)/"refit"
-    tr = _trainer(r, res.model, res.model.train_batches(rs, seed=r.seed, **r.data), None, res.eval.get("test"), sub, device,
+    pinned = {k.split(".", 1)[1]: v for k, v in (auto or {}).items() if k.startswith("data.")}   # as the chosen model trained, not re-decided on more data
+    batches = res.model.train_batches(rs, seed=r.seed, **{**r.data, **pinned})
+    tr = _trainer(r, res.model, batches, None, res.eval.get("test"), sub, device,
                   resume and sub is not None and (sub/"checkpoints"/"last.pt").exists(), rs, data_dir, progress,
+                  resolved=resolved_options(r, res.model, batches),
                   epochs=epochs, max_time=None,   # the chosen epochs, whole: `max_time` bounded the search for them
                   monitor="NDCG@10" if r.trainer.get("monitor") == "valid_loss" else r.trainer.get("monitor"))
     tr.fit()
@@ -487,7 +490,7 @@ def run(recipe:Recipe, # What to train
     if refit:   # the chosen number of epochs, on train + validation; the test is the refit model's
         chosen = evaluate(model, evals["test"], ks=tr.ks, exclude_seen=tr.exclude_seen, chunk_size=r.eval["chunk_size"]).metrics
         if verbose: print(f"refit on train and validation for {m['best_epoch'] or m['epochs_run']} epochs", flush=True)
-        res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress)
+        res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress, auto)
         more["refit"]["test_before"] = chosen   # the chosen model's test, for comparison only
         m.update(more); model, split, evals = res.model, res.split, res.eval
         for w, extra in _extra_metrics(res, ("test",)).items(): m[w] = {**m.get(w, {}), **extra}
