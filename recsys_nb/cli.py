@@ -144,6 +144,17 @@ def _data_args(p):
     sp.add_argument("--data-dir", default=None, help="where to put it (default: $RECSYS_NB_DATA, else the cache)")
 
 # %% ../nbs/40_cli.ipynb #fd29e01b
+def _feature_stats(inter) -> dict|None:
+    "The item features the models read (genres or attributes) and their grain, by which SASRec's features=\"auto\" decides."
+    from recsys_nb.data.context import item_feature_column, item_genre_table
+    from recsys_nb.models.sasrec import FINE_FEATURES, feature_share
+    col = item_feature_column(inter.items)
+    if col is None: return None
+    table, enc = item_genre_table(inter.items, inter.n_items, col=col)
+    share = feature_share(table)
+    return {"column": col, "n_features": len(enc.vocab), "per_item": round(float((table[1:] > 0).sum(1).float().mean()), 4),
+            "feature_share": round(share, 4), "fine": share <= FINE_FEATURES}
+
 @subcommand("data", "Download datasets, print dataset statistics and split leakage audits", _data_args)
 def data(args) -> int:
     "The `recsys-nb data` commands."
@@ -161,7 +172,8 @@ def data(args) -> int:
     inter = load_interactions(args.dataset, args.data_dir, download=not args.no_download, format=args.format,
                               attributes=args.attributes)
     if args.data_command == "stats":
-        _print_json({"dataset": args.dataset, **inter.stats()})
+        feats = _feature_stats(inter)
+        _print_json({"dataset": args.dataset, **inter.stats(), **({"item_features": feats} if feats else {})})
         return 0
     from recsys_nb.data.split import leakage_audit, make_split
     split = make_split(inter, args.split, seed=args.seed)
