@@ -36,11 +36,11 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
     import tomli as tomllib
 
 # %% auto #0
-__all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'NUMBER_OR_NONE', 'DATA_SUFFIXES',
-           'AUTO_REFIT_COLD', 'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults', 'eval_defaults',
-           'Recipe', 'recipe', 'parse_value', 'load_dataset', 'load_interactions', 'dataset_name', 'Run', 'build',
-           'RunConflict', 'check_run_folder', 'refit_wanted', 'resolved_options', 'run', 'run_folds', 'load_run',
-           'resume']
+__all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'NUMBER_OR_NONE', 'POSITIVE', 'NON_NEGATIVE',
+           'DATA_SUFFIXES', 'AUTO_REFIT_COLD', 'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults',
+           'eval_defaults', 'Recipe', 'recipe', 'parse_value', 'load_dataset', 'load_interactions', 'dataset_name',
+           'Run', 'build', 'RunConflict', 'check_run_folder', 'refit_wanted', 'resolved_options', 'run', 'run_folds',
+           'load_run', 'resume']
 
 # %% ../nbs/35_experiment.ipynb #3cb87c3d
 MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST, "bert4rec": BERT4Rec}
@@ -48,7 +48,7 @@ MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST
 # %% ../nbs/35_experiment.ipynb #5347c837
 SECTIONS = ("model", "data", "trainer", "eval", "split")
 TRAINER_OPTIONS = ("epochs", "lr", "weight_decay", "optimizer", "scheduler", "scheduler_kwargs", "clip_norm",
-                   "adaptive_clip", "patience", "eval_every", "monitor", "bf16", "max_batches", "max_time")
+                   "adaptive_clip", "patience", "eval_every", "monitor", "bf16", "max_batches", "max_time", "ema")
 
 def _signature_defaults(f, skip=()) -> dict:
     "The keyword defaults of callable `f`, without `skip` and `*args`/`**kwargs`."
@@ -136,10 +136,17 @@ def _type_name(v) -> str:
 
 OPTION_CHOICES = {"eval.refit": (True, False, "auto")}   # options that take one of a few values of mixed types
 NUMBER_OR_NONE = {"trainer.max_time": float, "trainer.clip_norm": float, "trainer.patience": int, "trainer.max_batches": int,
-                  "data.last_prob": float}   # default None
+                  "data.last_prob": float, "trainer.ema": float}   # default None
+POSITIVE = ("trainer.max_time", "trainer.clip_norm")   # numbers that must be above zero (None: off)
+NON_NEGATIVE = ("trainer.ema",)   # numbers at least zero (0, which TOML can hold, or None: off)
 
 def _coerce(key:str, value, default):
     "`value` checked against the type of `default` (ints accepted for floats, as floats), or against its choices."
+    if key in POSITIVE + NON_NEGATIVE and isinstance(value, (int, float)) and not isinstance(value, bool):
+        low = 0 < value if key in POSITIVE else 0 <= value
+        if not (low and value < float("inf")):   # refused here, before a run folder is made for it
+            raise ValueError(f"{key} takes a {'positive' if key in POSITIVE else 'non-negative'} number "
+                             f"(default: {_toml_text(default) if default is not None else 'none'}), got {value!r}")
     if key in OPTION_CHOICES:
         choices = OPTION_CHOICES[key]
         if not any(value is c or (isinstance(c, str) and value == c) for c in choices):

@@ -323,6 +323,7 @@ class Trainer:
                  progress:bool=True, # Progress: tqdm bars on a terminal or in Jupyter, else one line per epoch
                  max_batches:int|None=None, # Stop each epoch after this many batches (smoke tests)
                  max_time:float|None=None, # Seconds of training and validation, summed over epochs and resumes (None: no limit)
+                 ema:float|None=None, # Evaluate and keep a moving average of the weights with this half-life in epochs (0 or None: the weights as trained)
                  find_unused_parameters:bool=False, # DistributedDataParallel: allow parameters without gradients
                  on_epoch:Callable|None=None, # Called as `on_epoch(trainer, row)` after each epoch (a tuner's report)
                 ):
@@ -338,6 +339,8 @@ class Trainer:
         if bf16 and self.device.type != "cuda": bf16 = False  # autocast in bf16 is for CUDA; stay exact on CPU
         if max_time is not None and not (isinstance(max_time, (int, float)) and not isinstance(max_time, bool) and max_time > 0):
             raise ValueError(f"max_time must be a positive number of seconds (None: no limit), got {max_time!r}")
+        if ema is not None and not (isinstance(ema, (int, float)) and not isinstance(ema, bool) and 0 <= ema < math.inf):
+            raise ValueError(f"ema must be a half-life in epochs, at least 0 (0 or None: no averaging), got {ema!r}")
         self.bf16, self.seed, self.progress, self.max_batches, self.max_time = bf16, seed, progress, max_batches, max_time
         self._bars = progress and self.is_main and interactive() and epochs > 0   # elsewhere (a log, CI): `_lines`
         self._lines = progress and self.is_main and not self._bars
@@ -348,7 +351,7 @@ class Trainer:
                             scheduler_kwargs=scheduler_kwargs or {}, clip_norm=clip_norm, adaptive_clip=adaptive_clip,
                             ks=list(self.ks), monitor=monitor, patience=patience, eval_every=self.eval_every,
                             exclude_seen=exclude_seen, eval_chunk_size=eval_chunk_size, device=str(self.device),
-                            bf16=self.bf16, seed=seed, max_batches=max_batches, max_time=max_time, world_size=self.world)
+                            bf16=self.bf16, seed=seed, max_batches=max_batches, max_time=max_time, ema=ema, world_size=self.world)
         self.config = {"trainer": self.hparams, **(config or {}), "seed": seed,
                        "model_class": type(model).__name__, "recsys_nb_version": recsys_nb.__version__,
                        "torch_version": torch.__version__}
@@ -364,6 +367,10 @@ class Trainer:
         if max_batches: n = min(n, max_batches)
         self.sched, self.sched_when = make_scheduler(self.opt, scheduler, epochs, max(1, n), mode=self.mode, **(scheduler_kwargs or {}))
         self.clipper = GradClipper(clip_norm, adaptive_clip)
+        self.avg = None   # the moving average of the weights (`ema`): an `AveragedModel` whose `.module` is evaluated
+        if ema and self.opt is not None:
+            from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+            self.avg = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.5 ** (1 / (ema * max(1, n)))))
         self.history: list[dict] = []
         self.epoch, self.best, self.best_epoch, self.bad_evals = 0, None, None, 0
         self.stopped = None   # why `fit` ended: "epochs", "patience" or "time" (None: not ended, or stopped by `on_epoch`)
@@ -372,19 +379,30 @@ class Trainer:
     @property
     def ckpt_dir(self) -> Path|None: return self.out_dir/"checkpoints" if self.out_dir else None
 
+    @property
+    def evaluated(self) -> nn.Module:
+        "The model that validation and the test score: the moving average with `ema`, else the model itself."
+        return self.avg.module if self.avg is not None else self.model
+
     def state_dict(self) -> dict:
-        "Everything needed to continue training exactly."
-        st = {"model": self.model.state_dict(), "epoch": self.epoch, "history": self.history,
+        "Everything needed to continue training exactly; its `model` holds the evaluated weights (the average, with `ema`)."
+        st = {"model": self.evaluated.state_dict(), "epoch": self.epoch, "history": self.history,
               "best": self.best, "best_epoch": self.best_epoch, "bad_evals": self.bad_evals,
               "clipper": self.clipper.state_dict(), "rng": rng_state(), "version": recsys_nb.__version__}
         if self.opt is not None: st["optimizer"] = self.opt.state_dict()
         if self.sched is not None: st["scheduler"] = self.sched.state_dict()
         if hasattr(self.train_data, "state_dict"): st["train_data"] = self.train_data.state_dict()
+        if self.avg is not None: st["trained"], st["averaged"] = self.model.state_dict(), int(self.avg.n_averaged)
         return st
 
     def load_state_dict(self, st:dict):
         "Restore a state saved by `state_dict`."
-        self.model.load_state_dict(st["model"])
+        if (self.avg is not None) != ("trained" in st):
+            raise ValueError("the checkpoint was written " + ("without" if self.avg is not None else "with")
+                             + " a moving average of the weights (ema): resume with the ema it was trained with")
+        self.model.load_state_dict(st.get("trained", st["model"]))
+        if self.avg is not None:
+            self.avg.module.load_state_dict(st["model"]); self.avg.n_averaged.fill_(st["averaged"])
         if self.opt is not None and "optimizer" in st: self.opt.load_state_dict(st["optimizer"])
         if self.sched is not None and "scheduler" in st: self.sched.load_state_dict(st["scheduler"])
         if "train_data" in st and hasattr(self.train_data, "load_state_dict"): self.train_data.load_state_dict(st["train_data"])
@@ -419,7 +437,7 @@ def validate(self, data=None) -> dict:
     data = self.valid if data is None else data
     res = {}
     if data is not None:
-        r = evaluate(self.model, data, ks=self.ks, exclude_seen=self.exclude_seen, chunk_size=self.eval_chunk_size,
+        r = evaluate(self.evaluated, data, ks=self.ks, exclude_seen=self.exclude_seen, chunk_size=self.eval_chunk_size,
                      distributed=self.world > 1)
         res.update(r.metrics)
     if self.valid_loss_data is not None and data is self.valid: res["valid_loss"] = self.loss_on(self.valid_loss_data)
@@ -428,14 +446,14 @@ def validate(self, data=None) -> dict:
 @patch_to(Trainer)
 @torch.no_grad()
 def loss_on(self, batches) -> float:
-    "Mean of `model.loss` over `batches`, in eval mode."
-    was = self.model.training; self.model.eval()
+    "Mean of `model.loss` over `batches`, in eval mode (the evaluated weights: the average, with `ema`)."
+    m = self.evaluated; was = m.training; m.eval()
     tot, n = 0.0, 0
     try:
         for b in batches:
             with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.bf16):
-                tot += float(self.model.loss(_to(b, self.device))); n += 1
-    finally: self.model.train(was)
+                tot += float(m.loss(_to(b, self.device))); n += 1
+    finally: m.train(was)
     return tot / max(n, 1)
 
 # %% ../nbs/30_trainers.ipynb #d332d56e
@@ -465,6 +483,7 @@ def _train_epoch(self, epoch:int, bar, deadline:float|None=None) -> dict:
                 loss.backward()
                 norms.append(self.clipper(self.model.parameters()))
                 self.opt.step()
+                if self.avg is not None: self.avg.update_parameters(self.model)
                 if self.sched is not None and self.sched_when == "batch": self.sched.step()
             tot += float(loss.detach()); cnt += 1
             bb.update(); bb.set_postfix(loss=f"{tot / cnt:.4f}")
@@ -483,7 +502,7 @@ def _save(self, name:str):
     "Checkpoint `name` to the experiment folder (rank 0); without one, or on several processes, keep the best weights in memory."
     if self.ckpt_dir is not None and self.is_main: save_checkpoint(self.state_dict(), self.ckpt_dir/f"{name}.pt")
     if name == "best" and (self.ckpt_dir is None or self.world > 1):
-        self._best_weights = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        self._best_weights = {k: v.detach().clone() for k, v in self.evaluated.state_dict().items()}
 
 @patch_to(Trainer)
 def _start(self):
@@ -566,10 +585,12 @@ def fit(self) -> list[dict]:
 # %% ../nbs/30_trainers.ipynb #e8d2ca77
 @patch_to(Trainer)
 def finish(self, protocol:dict|None=None) -> dict:
-    "Load the best weights, evaluate on valid and test, and write `metrics.json`."
+    "Load the best weights (into the model, and its average with `ema`), evaluate on valid and test, and write `metrics.json`."
     best = self.ckpt_dir/"best.pt" if self.ckpt_dir else None
-    if getattr(self, "_best_weights", None) is not None: self.model.load_state_dict(self._best_weights)
-    elif best is not None and best.exists(): self.model.load_state_dict(load_checkpoint(best, map_location=self.device)["model"])
+    w = getattr(self, "_best_weights", None)
+    if w is None and best is not None and best.exists(): w = load_checkpoint(best, map_location=self.device)["model"]
+    if w is not None:
+        for m in {id(self.model): self.model, id(self.evaluated): self.evaluated}.values(): m.load_state_dict(w)
     res = {"valid": self.validate() if self.valid is not None else {},
            "test": self.validate(self.test_data) if self.test_data is not None else {},
            "best_epoch": self.best_epoch, "epochs_run": self.epoch, "stopped": self.stopped,

@@ -56,7 +56,8 @@ class SASRec(nn.Module):
     "Causal transformer recommender: next-item prediction at every position; optional seed-003 user head."
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
         split=dict(kind="loo"),
-        trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2),
+        trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2,
+                     ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
         model=dict(features="auto"),   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
         data_sized=("n_users", "item_counts", "item_feats", "n_feats"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
