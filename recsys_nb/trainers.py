@@ -590,7 +590,8 @@ def finish(self, protocol:dict|None=None) -> dict:
     w = getattr(self, "_best_weights", None)
     if w is None and best is not None and best.exists(): w = load_checkpoint(best, map_location=self.device)["model"]
     if w is not None:
-        for m in {id(self.model): self.model, id(self.evaluated): self.evaluated}.values(): m.load_state_dict(w)
+        self.model.load_state_dict(w)
+        if self.avg is not None: self.avg.module.load_state_dict(w)
     res = {"valid": self.validate() if self.valid is not None else {},
            "test": self.validate(self.test_data) if self.test_data is not None else {},
            "best_epoch": self.best_epoch, "epochs_run": self.epoch, "stopped": self.stopped,
