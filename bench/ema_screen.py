@@ -27,7 +27,6 @@ import math
 import os
 import shlex
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -51,6 +50,7 @@ def best_of(curve:list[dict], monitor:str) -> dict:
 def patch_trainer(half_lives:list[float], rows:list[dict]):
     "Make every `Trainer` with validation data score `half_lives` at each validation of `fit`, appending to `rows`."
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
     from recsys_nb.evaluate import evaluate
     from recsys_nb.trainers import Trainer
     init, validate, fit = Trainer.__init__, Trainer.validate, Trainer.fit
