@@ -113,6 +113,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     bad = [h for h in a.half_lives if not (0 <= h < math.inf)]
     if bad: ap.error(f"--half-lives take numbers of epochs, at least 0 (0: the trained weights), got {bad}")
+    mon = [o.split("=", 1)[1] for o in a.option if o.startswith("trainer.monitor=")]
+    if mon and mon[-1].endswith("loss"): ap.error(f"trainer.monitor={mon[-1]}: the screen scores ranking metrics; monitor one (default NDCG@10)")
     hs = list(dict.fromkeys(a.half_lives))
     name = f"{a.dataset}-{a.model}-seed{a.seed}{'-' + a.tag if a.tag else ''}"
     run, out = a.runs_dir/name, a.out_dir/f"ema-screen-{name}.json"

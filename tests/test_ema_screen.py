@@ -40,6 +40,8 @@ def test_screen_equals_separate_runs(tmp_path):
 def test_refusals(tmp_path):
     p = _run("--dataset", "synthetic", "--model", "sasrec", "--half-lives", "-1", "--runs-dir", str(tmp_path))
     assert p.returncode == 2 and "at least 0" in p.stderr
+    p = _run("--dataset", "synthetic", "--model", "sasrec", "--half-lives", "1", "-o", "trainer.monitor=valid_loss", "--runs-dir", str(tmp_path))
+    assert p.returncode == 2 and "ranking metrics" in p.stderr and not any(tmp_path.iterdir())
     (tmp_path/"synthetic-sasrec-seed0").mkdir()
     p = _run("--dataset", "synthetic", "--model", "sasrec", "--half-lives", "1", "--runs-dir", str(tmp_path))
     assert p.returncode == 2 and "exists" in p.stderr and not any((tmp_path/"synthetic-sasrec-seed0").iterdir())
