@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import tomllib
 
@@ -65,13 +66,27 @@ def _row(run:Path) -> dict:
     return row
 
 def _resolved(r:dict, run:Path) -> dict:
-    "A recipe with model.loss and model.sampler 'auto' replaced by what they resolved to on the run's catalogue (they train the same)."
+    "A recipe with its automatic options replaced by what they resolved to on the run's data (they train the same)."
+    return _resolved_trainer(_resolved_objective(r, run), run)
+
+def _resolved_objective(r:dict, run:Path) -> dict:
+    "model.loss and model.sampler 'auto' replaced by what they resolved to on the run's catalogue."
     model = r.get("model", {})
     if "auto" not in (model.get("loss"), model.get("sampler")): return r
     from recsys_nb.models.losses import resolve_objective
     n_items = json.loads((run/"metrics.json").read_text())["protocol"]["n_items"]
     loss, n_neg, sampler = resolve_objective(model.get("loss", "auto"), model.get("n_neg"), n_items, model.get("sampler", "auto"))
     return {**r, "model": {**model, "loss": loss, "n_neg": n_neg, "sampler": sampler}}
+
+def _resolved_trainer(r:dict, run:Path) -> dict:
+    "Trainer options left at None that the model's `trainer_rules` decide, as the rules decide them on the run's batch options."
+    from recsys_nb.experiment import model_class
+    rules = getattr(model_class(r["name"]), "recipe_defaults", {}).get("trainer_rules", {})
+    todo = [k for k in rules if r.get("trainer", {}).get(k) is None]
+    if not todo: return r
+    got = json.loads((run/"config.json").read_text()).get("resolved", {})   # the data options the run's data decided
+    batches = SimpleNamespace(**{**r.get("data", {}), **{k.split(".", 1)[1]: v for k, v in got.items() if k.startswith("data.")}})
+    return {**r, "trainer": {**r.get("trainer", {}), **{k: rules[k](batches) for k in todo}}}
 
 REPORT_ONLY = {"eval.baseline"}   # adds the MostPop row to metrics.json; the runs pass --no-baseline, and it trains nothing
 

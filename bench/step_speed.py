@@ -98,7 +98,7 @@ def main(argv=None):
     if a.a == a.b and not (a.a_every_position or a.a_torch_dropout or a.a_torch_ce or a.a_rand_dropout): p.error("--a and --b give the same recipe: nothing to compare")
     import torch
 
-    from recsys_nb.experiment import build, recipe
+    from recsys_nb.experiment import build, recipe, resolved_options
     from recsys_nb.trainers import make_optimizer
     torch.set_num_threads(a.threads)
     runs = {}
@@ -108,7 +108,8 @@ def main(argv=None):
         run = build(r, split=runs["a"][0].split if runs else None)
         run.model.train()
         if name == "a" and a.a_every_position: _every_position(run.model.encoder)
-        runs[name] = (run, make_optimizer(run.model, r.trainer.get("optimizer", "adam"), lr=r.trainer["lr"]))
+        lr = resolved_options(r, run.model, run.model.train_batches(run.split, **r.data, seed=a.seed)).get("trainer.lr", r.trainer["lr"])   # BERT4Rec's rule
+        runs[name] = (run, make_optimizer(run.model, r.trainer.get("optimizer", "adam"), lr=lr))
     run_a = runs["a"][0]
     it = iter(run_a.model.train_batches(run_a.split, **run_a.recipe.data, seed=a.seed))
     batches = [b for _, b in zip(range(a.warmup + a.steps), it)]

@@ -136,7 +136,7 @@ def _type_name(v) -> str:
 
 OPTION_CHOICES = {"eval.refit": (True, False, "auto")}   # options that take one of a few values of mixed types
 NUMBER_OR_NONE = {"trainer.max_time": float, "trainer.clip_norm": float, "trainer.patience": int, "trainer.max_batches": int,
-                  "data.last_prob": float, "trainer.ema": float}   # default None
+                  "data.last_prob": float, "trainer.ema": float, "trainer.lr": float}   # default None
 POSITIVE = ("trainer.max_time", "trainer.clip_norm")   # numbers that must be above zero (None: off)
 NON_NEGATIVE = ("trainer.ema",)   # numbers at least zero (0, which TOML can hold, or None: off)
 
@@ -423,7 +423,7 @@ def _protocol(r:Recipe, split:Split) -> dict:
 # %% ../nbs/35_experiment.ipynb #30425782
 def _trainer(r:Recipe, model, batches, valid, test, out, device, resume, split, data_dir, progress, on_epoch=None, resolved=None, **opts) -> Trainer:
     "The `Trainer` of recipe `r` (its trainer and eval sections) for `model` on `batches`."
-    opts = {**r.trainer, **opts}
+    opts = {**r.trainer, **{k.split(".", 1)[1]: v for k, v in (resolved or {}).items() if k.startswith("trainer.")}, **opts}
     if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = valid
     return Trainer(model, batches, valid, test, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
                    eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
@@ -438,6 +438,8 @@ def resolved_options(r:Recipe, # The run's recipe
     got = {f"model.{k}": v for k, v in getattr(model, "resolved", {}).items() if r.model.get(k, "auto") in ("auto", None)}
     for k, v in r.data.items():
         if v is None and isinstance(getattr(batches, k, None), (bool, int, float, str)): got[f"data.{k}"] = getattr(batches, k)
+    for k, rule in getattr(model, "recipe_defaults", {}).get("trainer_rules", {}).items():   # trainer options the batches decide
+        if r.trainer.get(k) is None and batches is not None: got[f"trainer.{k}"] = rule(batches)
     return _plain(got)
 
 def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool, auto:dict|None=None) -> tuple[Run, dict]:

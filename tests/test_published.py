@@ -42,3 +42,23 @@ def test_collect_checks_the_command(tmp_path):
     p = col()
     assert p.returncode == 0, p.stderr[-2000:]
     assert json.loads((tmp_path/"col"/"synthetic-mostpop.json").read_text())["command"] == "recsys-nb train --model mostpop --dataset synthetic --seed S"
+
+def test_collect_resolves_trainer_rules(tmp_path):
+    "A run that set BERT4Rec's learning rate by hand is the defaults' run where the rule (`auto_lr`) gives the same rate, and only there."
+    opts = ["-o", "model.d_model=16", "-o", "model.n_layers=1", "-o", "trainer.epochs=1", "-o", "eval.refit=false"]
+    run = tmp_path/"b4r"
+    p = subprocess.run([sys.executable, "-m", "recsys_nb.cli", "train", "--model", "bert4rec", "--dataset", "synthetic", "--out", str(run),
+                        "--no-baseline", "--quiet", *opts, "-o", "trainer.lr=0.001"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stderr[-2000:]
+    col = lambda r, out: subprocess.run([sys.executable, str(SCRIPT), "--collect", str(r), "--out-dir", str(tmp_path/out), *opts],
+                                        capture_output=True, text=True, cwd=ROOT, timeout=600)
+    p = col(run, "ok")                                    # cloze rows on the synthetic data: the rule gives 1e-3, as the run had
+    assert p.returncode == 0, p.stderr[-2000:]
+    doc = json.loads((tmp_path/"ok"/"synthetic-bert4rec.json").read_text())
+    assert "trainer.lr" not in doc["command"], doc["command"]
+    other = tmp_path/"b4r-2e-3"                           # the same run folder, its recipe saying 2e-3: not what the defaults train
+    subprocess.run(["cp", "-r", str(run), str(other)], check=True)
+    toml = other/"recipe.toml"
+    toml.write_text(toml.read_text().replace("lr = 0.001", "lr = 0.002"))
+    p = col(other, "refused")
+    assert p.returncode != 0 and "trainer.lr (runs: 0.002, command: 0.001)" in p.stderr, p.stderr[-2000:]

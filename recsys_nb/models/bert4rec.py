@@ -15,7 +15,7 @@ from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_obj
 from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
 # %% auto #0
-__all__ = ['VARIANTS', 'SHORT_HISTORY', 'BERT4Rec', 'median_history', 'auto_last_prob']
+__all__ = ['VARIANTS', 'SHORT_HISTORY', 'NEXT_ITEM_LR', 'CLOZE_LR', 'BERT4Rec', 'median_history', 'auto_last_prob', 'auto_lr']
 
 # %% ../../nbs/23_models.bert4rec.ipynb #29712db1
 VARIANTS = {  # the seed tutorials' settings, as dotted recipe overrides
@@ -36,7 +36,7 @@ class BERT4Rec(nn.Module):
     "BERT4Rec: bidirectional transformer over item histories, cloze loss on masked positions, mask-token scoring."
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
         split=dict(kind="loo"),
-        trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10",
+        trainer=dict(epochs=200, lr=None, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10",   # lr None: `auto_lr`, by the training task
                      ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
         data_sized=("item_counts",), variants=VARIANTS)
     def __init__(self,
@@ -171,6 +171,14 @@ def median_history(split, # A `Split` (its training rows) or an `Interactions`
 def auto_last_prob(split) -> float:
     "What `last_prob=None` resolves to: 1.0 (next-item rows) where the median history is shorter than `SHORT_HISTORY`, else 0.0 (cloze)."
     return 1.0 if median_history(split) < SHORT_HISTORY else 0.0
+
+NEXT_ITEM_LR, CLOZE_LR = 2e-3, 1e-3   # trainer.lr=None: by the task `last_prob` chose
+
+def auto_lr(batches) -> float:
+    "What `trainer.lr=None` resolves to: `NEXT_ITEM_LR` where every row masks its last item (`last_prob` 1.0), else `CLOZE_LR`."
+    return NEXT_ITEM_LR if getattr(batches, "last_prob", 0.0) >= 1.0 else CLOZE_LR
+
+BERT4Rec.recipe_defaults["trainer_rules"] = {"lr": auto_lr}   # the experiment layer's `resolved_options` applies it
 
 @patch_to(BERT4Rec)
 def train_batches(self, split, # A `Split` (its training rows) or an `Interactions`
