@@ -251,14 +251,14 @@ def run_ours_sequential(a, model:str) -> dict:
     import numpy as np
 
     from recsys_nb.evaluate import evaluate
-    from recsys_nb.experiment import run
+    from recsys_nb.experiment import run, section_options
     trainers = _timed_trainer_fit()
     r = _recipe(a, model, "loo")
     opts = _options(r)
     with tempfile.TemporaryDirectory() as tmp:
         res = run(r, out=Path(tmp)/model, data_dir=a.data_dir, **_RUN).metrics
         resolved = json.loads((Path(tmp)/model/"config.json").read_text()).get("resolved", {})
-        opts.update({k.split(".", 1)[1]: v for k, v in resolved.items() if k.startswith("trainer.")})   # BERT4Rec's lr=None: the rate it trained with
+        opts.update(section_options(resolved, "trainer"))   # BERT4Rec's lr=None: the rate it trained with
         tr = trainers[-1]                     # `finish` has loaded the best weights into tr.model
         all_items = evaluate(tr.model, tr.test_data, ks=(10,), exclude_seen=False)["NDCG@10"]
     ep = [r["train_seconds"] for r in tr.history]

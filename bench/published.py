@@ -80,12 +80,12 @@ def _resolved_objective(r:dict, run:Path) -> dict:
 
 def _resolved_trainer(r:dict, run:Path) -> dict:
     "Trainer options left at None that the model's `trainer_rules` decide, as the rules decide them on the run's batch options."
-    from recsys_nb.experiment import model_class
+    from recsys_nb.experiment import model_class, section_options
     rules = getattr(model_class(r["name"]), "recipe_defaults", {}).get("trainer_rules", {})
     todo = [k for k in rules if r.get("trainer", {}).get(k) is None]
     if not todo: return r
     got = json.loads((run/"config.json").read_text()).get("resolved", {})   # the data options the run's data decided
-    batches = SimpleNamespace(**{**r.get("data", {}), **{k.split(".", 1)[1]: v for k, v in got.items() if k.startswith("data.")}})
+    batches = SimpleNamespace(**{**r.get("data", {}), **section_options(got, "data")})
     return {**r, "trainer": {**r.get("trainer", {}), **{k: rules[k](batches) for k in todo}}}
 
 REPORT_ONLY = {"eval.baseline"}   # adds the MostPop row to metrics.json; the runs pass --no-baseline, and it trains nothing

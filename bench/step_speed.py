@@ -108,15 +108,15 @@ def main(argv=None):
         run = build(r, split=runs["a"][0].split if runs else None)
         run.model.train()
         if name == "a" and a.a_every_position: _every_position(run.model.encoder)
-        lr = resolved_options(r, run.model, run.model.train_batches(run.split, **r.data, seed=a.seed)).get("trainer.lr", r.trainer["lr"])   # BERT4Rec's rule
-        runs[name] = (run, make_optimizer(run.model, r.trainer.get("optimizer", "adam"), lr=lr))
-    run_a = runs["a"][0]
-    it = iter(run_a.model.train_batches(run_a.split, **run_a.recipe.data, seed=a.seed))
+        tb = run.model.train_batches(run.split, **r.data, seed=a.seed)
+        lr = resolved_options(r, run.model, tb).get("trainer.lr", r.trainer["lr"])   # BERT4Rec's rule
+        runs[name] = (run, make_optimizer(run.model, r.trainer.get("optimizer", "adam"), lr=lr), tb)
+    it = iter(runs["a"][2])   # both recipes step on a's batches
     batches = [b for _, b in zip(range(a.warmup + a.steps), it)]
     if len(batches) < a.warmup + a.steps: raise SystemExit(f"{a.dataset}: an epoch has only {len(batches)} batches; lower --steps")
 
     def steps(name, bs):
-        run, opt = runs[name]
+        run, opt, _ = runs[name]
         with _torch_paths(name == "a" and a.a_torch_dropout, name == "a" and a.a_torch_ce, name == "a" and a.a_rand_dropout):
             for b in bs:
                 loss = run.model.loss(b); opt.zero_grad(set_to_none=True); loss.backward(); opt.step()

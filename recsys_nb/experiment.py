@@ -39,8 +39,8 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
 __all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'NUMBER_OR_NONE', 'POSITIVE', 'NON_NEGATIVE',
            'DATA_SUFFIXES', 'AUTO_REFIT_COLD', 'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults',
            'eval_defaults', 'Recipe', 'recipe', 'parse_value', 'load_dataset', 'load_interactions', 'dataset_name',
-           'Run', 'build', 'RunConflict', 'check_run_folder', 'refit_wanted', 'resolved_options', 'run', 'run_folds',
-           'load_run', 'resume']
+           'Run', 'build', 'RunConflict', 'check_run_folder', 'refit_wanted', 'section_options', 'resolved_options',
+           'run', 'run_folds', 'load_run', 'resume']
 
 # %% ../nbs/35_experiment.ipynb #3cb87c3d
 MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST, "bert4rec": BERT4Rec}
@@ -420,10 +420,17 @@ def refit_wanted(option, split:Split) -> tuple[bool, float]:
 def _protocol(r:Recipe, split:Split) -> dict:
     return {"dataset": r.dataset, "split": r.split["kind"], "n_items": split.data.n_items, "n_test_rows": len(split.test)}
 
+# %% ../nbs/35_experiment.ipynb #5ec70a02
+def section_options(dotted:dict|None, # {"section.key": value}, e.g. `resolved_options`' answer or a run's `config.json["resolved"]`
+                    section:str, # "model", "data", "trainer", ...
+                   ) -> dict: # {key: value} of that section
+    "The options of one recipe section in a dotted map, without the section's prefix."
+    return {k.split(".", 1)[1]: v for k, v in (dotted or {}).items() if k.split(".", 1)[0] == section and "." in k}
+
 # %% ../nbs/35_experiment.ipynb #30425782
 def _trainer(r:Recipe, model, batches, valid, test, out, device, resume, split, data_dir, progress, on_epoch=None, resolved=None, **opts) -> Trainer:
     "The `Trainer` of recipe `r` (its trainer and eval sections) for `model` on `batches`."
-    opts = {**r.trainer, **{k.split(".", 1)[1]: v for k, v in (resolved or {}).items() if k.startswith("trainer.")}, **opts}
+    opts = {**r.trainer, **section_options(resolved, "trainer"), **opts}
     if opts.get("monitor") == "valid_loss": opts["valid_loss_data"] = valid
     return Trainer(model, batches, valid, test, on_epoch=on_epoch, ks=r.eval["ks"], exclude_seen=r.eval["exclude_seen"],
                    eval_chunk_size=r.eval["chunk_size"], device=device, out_dir=out, resume=resume, seed=r.seed,
@@ -447,7 +454,7 @@ def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir
     t0, rs = time.perf_counter(), split.refit()
     res = build(r, split=rs)
     sub = None if out is None else Path(out)/"refit"
-    pinned = {k.split(".", 1)[1]: v for k, v in (auto or {}).items() if k.startswith("data.")}   # as the chosen model trained, not re-decided on more data
+    pinned = section_options(auto, "data")   # as the chosen model trained, not re-decided on more data
     batches = res.model.train_batches(rs, seed=r.seed, **{**r.data, **pinned})
     tr = _trainer(r, res.model, batches, None, res.eval.get("test"), sub, device,
                   resume and sub is not None and (sub/"checkpoints"/"last.pt").exists(), rs, data_dir, progress,
