@@ -67,7 +67,15 @@ def _row(run:Path) -> dict:
 
 def _resolved(r:dict, run:Path) -> dict:
     "A recipe with its automatic options replaced by what they resolved to on the run's data (they train the same)."
-    return _resolved_trainer(_resolved_objective(r, run), run)
+    return _resolved_trainer(_resolved_model(_resolved_objective(r, run), run), run)
+
+def _resolved_model(r:dict, run:Path) -> dict:
+    "Other model options left at 'auto' (BERT4Rec's mask_input) replaced by what the run's data made them (config.json)."
+    from recsys_nb.experiment import section_options
+    model, cfg = r.get("model", {}), run/"config.json"
+    if "auto" not in model.values() or not cfg.exists(): return r
+    got = section_options(json.loads(cfg.read_text()).get("resolved", {}), "model")
+    return {**r, "model": {**model, **{k: v for k, v in got.items() if model.get(k) == "auto"}}}
 
 def _resolved_objective(r:dict, run:Path) -> dict:
     "model.loss and model.sampler 'auto' replaced by what they resolved to on the run's catalogue."

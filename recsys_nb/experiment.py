@@ -10,7 +10,7 @@ import difflib
 import inspect
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import tomli_w
@@ -449,10 +449,14 @@ def resolved_options(r:Recipe, # The run's recipe
         if r.trainer.get(k) is None and batches is not None: got[f"trainer.{k}"] = rule(batches)
     return _plain(got)
 
+def _pinned(r:Recipe, resolved:dict|None) -> Recipe:
+    "`r` with its automatic model options replaced by what they resolved to (`resolved_options`), e.g. on the search split."
+    return replace(r, model={**r.model, **section_options(resolved, "model")})
+
 def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool, auto:dict|None=None) -> tuple[Run, dict]:
     "Train `r` afresh (reseeded) on `split.refit()` for `epochs` epochs, no validation, and evaluate it on test."
     t0, rs = time.perf_counter(), split.refit()
-    res = build(r, split=rs)
+    res = build(_pinned(r, auto), split=rs)   # the model options the data decided, as the chosen model had them
     sub = None if out is None else Path(out)/"refit"
     pinned = section_options(auto, "data")   # as the chosen model trained, not re-decided on more data
     batches = res.model.train_batches(rs, seed=r.seed, **{**r.data, **pinned})
@@ -559,10 +563,12 @@ def load_run(path:str|Path, # A run folder written by `run` (or `recsys-nb train
     path = Path(path)
     r = _run_recipe(path)
     cfg = json.loads((path/"config.json").read_text()) if (path/"config.json").exists() else {}
-    res = build(r, data_dir if data_dir is not None else cfg.get("data_dir"), download)
+    pinned = _pinned(r, cfg.get("resolved"))   # the model as it trained, not re-decided on the (refit) split
+    res = build(pinned, data_dir if data_dir is not None else cfg.get("data_dir"), download)
     ckpts = path/"checkpoints"
     if r.eval.get("refit") and (path/"refit"/"checkpoints").exists():   # the model that was tested, and the split it learned
-        res = build(r, split=res.split.refit()); res.eval = {"test": res.eval["test"]}; ckpts = path/"refit"/"checkpoints"
+        res = build(pinned, split=res.split.refit()); res.eval = {"test": res.eval["test"]}; ckpts = path/"refit"/"checkpoints"
+    res.recipe = r   # the run's own recipe, its "auto" options kept
     for name in ("best.pt", "last.pt"):
         p = ckpts/name
         if p.exists(): res.model.load_state_dict(load_checkpoint(p)["model"]); break

@@ -56,6 +56,7 @@ def test_collect_resolves_trainer_rules(tmp_path):
     assert p.returncode == 0, p.stderr[-2000:]
     doc = json.loads((tmp_path/"ok"/"synthetic-bert4rec.json").read_text())
     assert "trainer.lr" not in doc["command"], doc["command"]
+    assert doc["recipe"]["model"]["mask_input"] == "token", doc["recipe"]["model"]   # "auto", as the run's data decided it
     other = tmp_path/"b4r-2e-3"                           # the same run folder, its recipe saying 2e-3: not what the defaults train
     subprocess.run(["cp", "-r", str(run), str(other)], check=True)
     toml = other/"recipe.toml"

@@ -15,7 +15,8 @@ from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_obj
 from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
 # %% auto #0
-__all__ = ['VARIANTS', 'SHORT_HISTORY', 'NEXT_ITEM_LR', 'CLOZE_LR', 'BERT4Rec', 'median_history', 'auto_last_prob', 'auto_lr']
+__all__ = ['VARIANTS', 'MASK_INPUTS', 'SHORT_HISTORY', 'NEXT_ITEM_LR', 'CLOZE_LR', 'BERT4Rec', 'median_history', 'auto_last_prob',
+           'auto_mask_input', 'auto_lr']
 
 # %% ../../nbs/23_models.bert4rec.ipynb #29712db1
 VARIANTS = {  # the seed tutorials' settings, as dotted recipe overrides
@@ -32,6 +33,8 @@ VARIANTS = {  # the seed tutorials' settings, as dotted recipe overrides
 }
 
 # %% ../../nbs/23_models.bert4rec.ipynb #0f1ad897
+MASK_INPUTS = ("token", "previous")   # what a mask position's input embedding holds besides its position
+
 class BERT4Rec(nn.Module):
     "BERT4Rec: bidirectional transformer over item histories, cloze loss on masked positions, mask-token scoring."
     recipe_defaults = dict(  # the experiment layer's defaults beside the signatures' (chosen on ml-100k's validation split)
@@ -52,6 +55,7 @@ class BERT4Rec(nn.Module):
                  activation:str="gelu", # Feed-forward activation: "gelu" or "relu" (seed 000)
                  tied:bool=True, # Output layer tied to the item embeddings (+ bias), else a separate Linear
                  head_transform:bool=True, # Dense + GELU + LayerNorm before the output layer (BERT's MLM head)
+                 mask_input:str="token", # A mask position's input: "token" (the mask token's embedding) or "previous" (plus the previous item's; `from_split`'s "auto" decides by the data)
                  loss_chunk:int=2**25, # Largest logits block (rows x items) in the loss
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
                  loss:str="auto", # "auto": "ce" below 10 x `n_neg` (3,000) items, else "sampled"; "ce": softmax over all items; "sampled" (sampled softmax): negatives shared by the batch; "gbce": drawn per masked position
@@ -69,6 +73,8 @@ class BERT4Rec(nn.Module):
         if max_len < 2: raise ValueError(f"max_len must be >= 2 (room for one item and the mask token), got {max_len}")
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
         self.loss_chunk, self.tied = int(loss_chunk), tied
+        if mask_input not in MASK_INPUTS: raise ValueError(f"mask_input must be one of {MASK_INPUTS} (\"auto\" is `from_split`'s), got {mask_input!r}")
+        self.mask_input = mask_input
         self.ce_impl = ce_impl
         if loss not in ("auto", *OBJECTIVES): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES)}, got {loss!r}")
         loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule, as SASRec's (models.losses)
@@ -76,7 +82,8 @@ class BERT4Rec(nn.Module):
         if loss != "ce" and n_neg < 1: raise ValueError(f"loss={loss!r} needs n_neg >= 1, got {n_neg}")
         check_objective(loss, n_neg, n_items, sampler, gbce_t, item_counts, ce_impl)   # a bad option fails here, not in a step
         self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
-        self.resolved = dict(loss=loss, **({} if loss == "ce" else dict(n_neg=int(n_neg), sampler=sampler)))   # what the automatic options became
+        self.resolved = dict(loss=loss, **({} if loss == "ce" else dict(n_neg=int(n_neg), sampler=sampler)),
+                             mask_input=mask_input)   # what the automatic options became (`from_split` decides mask_input)
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,
                                        pre_norm=pre_norm, positions="learned", final_norm=final_norm, activation=activation)
@@ -99,12 +106,20 @@ class BERT4Rec(nn.Module):
         if self.tied: return self.encoder.items.weight[: self.n_items + 1], self.out_bias
         return self.out.weight, self.out.bias
 
+    def mask_extra(self, tokens:torch.Tensor, # (B, L) left-padded token ids
+                  ) -> torch.Tensor|None: # (B, L, d), or None with mask_input="token"
+        "What `mask_input=\"previous\"` adds to the input embeddings: at each mask token, the embedding of the token before it (none after padding or another mask)."
+        if self.mask_input == "token": return None
+        prev = F.pad(tokens[:, :-1], (1, 0))
+        prev = prev.masked_fill(prev == self.mask_token, 0)   # row 0 of the table is padding: zeros
+        return self.encoder.items(prev) * (tokens == self.mask_token).unsqueeze(-1)
+
     def forward(self, tokens:torch.Tensor, # (B, L) left-padded token ids
                 at:torch.Tensor|int|None=None, # (B, K) positions wanted, or one column (`SequenceEncoder`); default all
                ) -> torch.Tensor: # (B, L, d), or (B, K, d) with `at`
         "Hidden state of every position (or of the positions `at`), after the output head transform."
         if tokens.shape[1] > self.max_len: raise ValueError(f"sequence length {tokens.shape[1]} exceeds max_len={self.max_len}")
-        return self.head(self.encoder(tokens, at=at))
+        return self.head(self.encoder(tokens, extra=self.mask_extra(tokens), at=at))
 
     def masked_states(self, tokens:torch.Tensor, labels:torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         "Hidden states `(M, d)` and labels `(M,)` of the masked positions (`labels > 0`), row by row; the last block runs there only."
@@ -154,11 +169,13 @@ BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted 
 
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 @patch_to(BERT4Rec, cls_method=True)
-def from_split(cls, split, # A `Split` (or anything with `.data.n_items`)
+def from_split(cls, split, # A `Split` (or an `Interactions`)
+               mask_input:str="auto", # "token", "previous", or "auto": `auto_mask_input`, "previous" where the rows are next-item rows
                **hparams, # Passed to `BERT4Rec`
               ) -> BERT4Rec:
-    "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives)."
-    return cls(split.data.n_items, **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
+    "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives); `mask_input` by its histories."
+    if mask_input == "auto": mask_input = auto_mask_input(split)
+    return cls(split.data.n_items, mask_input=mask_input, **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
 
 SHORT_HISTORY = 32   # last_prob=None: rows mask their last item only where the median training history is shorter
 
@@ -171,6 +188,10 @@ def median_history(split, # A `Split` (its training rows) or an `Interactions`
 def auto_last_prob(split) -> float:
     "What `last_prob=None` resolves to: 1.0 (next-item rows) where the median history is shorter than `SHORT_HISTORY`, else 0.0 (cloze)."
     return 1.0 if median_history(split) < SHORT_HISTORY else 0.0
+
+def auto_mask_input(split) -> str:
+    "What `mask_input=\"auto\"` resolves to: \"previous\" where `auto_last_prob` gives next-item rows (1.0), else \"token\"."
+    return "previous" if auto_last_prob(split) >= 1.0 else "token"
 
 NEXT_ITEM_LR, CLOZE_LR = 2e-3, 1e-3   # trainer.lr=None: by the task `last_prob` chose
 
