@@ -69,13 +69,17 @@ def _resolved(r:dict, run:Path) -> dict:
     "A recipe with its automatic options replaced by what they resolved to on the run's data (they train the same)."
     return _resolved_trainer(_resolved_model(_resolved_objective(r, run), run), run)
 
+RESOLVED_MODEL = ("mask_input",)   # other "auto" model options the files record resolved (SASRec's features: as "auto", as always)
+
 def _resolved_model(r:dict, run:Path) -> dict:
-    "Other model options left at 'auto' (BERT4Rec's mask_input) replaced by what the run's data made them (config.json)."
-    from recsys_nb.experiment import section_options
+    "BERT4Rec's mask_input left at 'auto' replaced by what the run made it (config.json; 'token' before the run recorded it)."
+    from recsys_nb.experiment import model_class, section_options
     model, cfg = r.get("model", {}), run/"config.json"
-    if "auto" not in model.values() or not cfg.exists(): return r
-    got = section_options(json.loads(cfg.read_text()).get("resolved", {}), "model")
-    return {**r, "model": {**model, **{k: v for k, v in got.items() if model.get(k) == "auto"}}}
+    todo = [k for k in RESOLVED_MODEL if model.get(k) == "auto"]
+    if not todo: return r
+    got = section_options(json.loads(cfg.read_text()).get("resolved", {}) if cfg.exists() else {}, "model")
+    before = getattr(model_class(r["name"]), "recipe_defaults", {}).get("unrecorded", {})
+    return {**r, "model": {**model, **{k: got.get(k, before.get(k, "auto")) for k in todo}}}
 
 def _resolved_objective(r:dict, run:Path) -> dict:
     "model.loss and model.sampler 'auto' replaced by what they resolved to on the run's catalogue."

@@ -450,8 +450,11 @@ def resolved_options(r:Recipe, # The run's recipe
     return _plain(got)
 
 def _pinned(r:Recipe, resolved:dict|None) -> Recipe:
-    "`r` with its automatic model options replaced by what they resolved to (`resolved_options`), e.g. on the search split."
-    return replace(r, model={**r.model, **section_options(resolved, "model")})
+    "`r` with its automatic model options as they resolved (`resolved_options`); one a run left unrecorded takes the model's `recipe_defaults[\"unrecorded\"]`, what it trained with before the data decided it."
+    got = section_options(resolved, "model")
+    before = {k: v for k, v in getattr(model_class(r.name), "recipe_defaults", {}).get("unrecorded", {}).items()
+              if r.model.get(k) == "auto" and k not in got}
+    return replace(r, model={**r.model, **before, **got})
 
 def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir, progress:bool, auto:dict|None=None) -> tuple[Run, dict]:
     "Train `r` afresh (reseeded) on `split.refit()` for `epochs` epochs, no validation, and evaluate it on test."
@@ -467,7 +470,7 @@ def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir
                   monitor="NDCG@10" if r.trainer.get("monitor") == "valid_loss" else r.trainer.get("monitor"))
     tr.fit()
     m = tr.finish(protocol={**_protocol(r, rs), "refit": True})
-    res.eval = {"test": res.eval["test"]}
+    res.eval, res.recipe = {"test": res.eval["test"]}, r   # the run's own recipe, its "auto" options kept
     return res, {"test": m["test"], "refit": {"epochs": epochs, "train_rows": len(rs.train), "seconds": time.perf_counter() - t0}}
 
 def run(recipe:Recipe, # What to train
@@ -492,7 +495,10 @@ def run(recipe:Recipe, # What to train
     if seed is not None: r.seed = seed
     if out is not None: check_run_folder(out, r, resume)
     given = split
-    res = build(r, data_dir, download, split, reseed=reseed)
+    cfg = None if out is None or not resume else Path(out)/"config.json"
+    pin = cfg is not None and cfg.exists()   # resumed: the model options as the run decided them (an older run's too)
+    res = build(_pinned(r, json.loads(cfg.read_text()).get("resolved")) if pin else r, data_dir, download, split, reseed=reseed)
+    res.recipe = r
     model, split, evals = res.model, res.split, res.eval
     if verbose: print(f"{r.name} on {r.dataset if given is None else split.data.name or 'the given split'}: {split}", flush=True)
     if out is not None and is_main_process(): r.save(Path(out)/"recipe.toml")

@@ -169,13 +169,18 @@ BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted 
 
 # %% ../../nbs/23_models.bert4rec.ipynb #1ccd23dc
 @patch_to(BERT4Rec, cls_method=True)
-def from_split(cls, split, # A `Split` (or an `Interactions`)
+def from_split(cls, split, # A `Split`
                mask_input:str="auto", # "token", "previous", or "auto": `auto_mask_input`, "previous" where the rows are next-item rows
                **hparams, # Passed to `BERT4Rec`
               ) -> BERT4Rec:
     "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives); `mask_input` by its histories."
-    if mask_input == "auto": mask_input = auto_mask_input(split)
-    return cls(split.data.n_items, mask_input=mask_input, **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
+    auto = mask_input == "auto"
+    model = cls(split.data.n_items, mask_input=auto_mask_input(auto_last_prob(split)) if auto else mask_input,
+                **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
+    model.mask_auto = auto   # "auto": `train_batches` decides it again by the rows it builds
+    return model
+
+BERT4Rec.recipe_defaults["unrecorded"] = {"mask_input": "token"}   # run folders from before "auto": their model, reloaded or resumed
 
 SHORT_HISTORY = 32   # last_prob=None: rows mask their last item only where the median training history is shorter
 
@@ -189,9 +194,9 @@ def auto_last_prob(split) -> float:
     "What `last_prob=None` resolves to: 1.0 (next-item rows) where the median history is shorter than `SHORT_HISTORY`, else 0.0 (cloze)."
     return 1.0 if median_history(split) < SHORT_HISTORY else 0.0
 
-def auto_mask_input(split) -> str:
-    "What `mask_input=\"auto\"` resolves to: \"previous\" where `auto_last_prob` gives next-item rows (1.0), else \"token\"."
-    return "previous" if auto_last_prob(split) >= 1.0 else "token"
+def auto_mask_input(last_prob:float) -> str:
+    "What `mask_input=\"auto\"` resolves to: \"previous\" where every row masks its last item (`last_prob` 1.0), else \"token\"."
+    return "previous" if last_prob >= 1.0 else "token"
 
 NEXT_ITEM_LR, CLOZE_LR = 2e-3, 1e-3   # trainer.lr=None: by the task `last_prob` chose
 
@@ -218,6 +223,8 @@ def train_batches(self, split, # A `Split` (its training rows) or an `Interactio
                  ) -> LastItemClozeBatcher:
     "The model's training batches: cloze-masked training histories of the model's `max_len`."
     if last_prob is None: last_prob = auto_last_prob(split)
+    if getattr(self, "mask_auto", False):   # from_split's "auto": by the rows built here, whatever set `last_prob`
+        self.mask_input = self.resolved["mask_input"] = auto_mask_input(last_prob)
     kw = dict(mask_prob=mask_prob, last_prob=last_prob, copies=copies, batch_size=batch_size, seed=seed,
               random_prob=random_prob, keep_prob=keep_prob, **opts)
     if prefixes:
