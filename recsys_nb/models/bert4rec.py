@@ -74,7 +74,7 @@ class BERT4Rec(nn.Module):
         self.n_items, self.max_len, self.mask_token = int(n_items), int(max_len), int(n_items) + 1
         self.loss_chunk, self.tied = int(loss_chunk), tied
         if mask_input not in MASK_INPUTS: raise ValueError(f"mask_input must be one of {MASK_INPUTS} (\"auto\" is `from_split`'s), got {mask_input!r}")
-        self.mask_input = mask_input
+        self.mask_input, self.mask_auto = mask_input, False   # mask_auto: `from_split`'s "auto", decided again by `train_batches`
         self.ce_impl = ce_impl
         if loss not in ("auto", *OBJECTIVES): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES)}, got {loss!r}")
         loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule, as SASRec's (models.losses)
@@ -223,7 +223,7 @@ def train_batches(self, split, # A `Split` (its training rows) or an `Interactio
                  ) -> LastItemClozeBatcher:
     "The model's training batches: cloze-masked training histories of the model's `max_len`."
     if last_prob is None: last_prob = auto_last_prob(split)
-    if getattr(self, "mask_auto", False):   # from_split's "auto": by the rows built here, whatever set `last_prob`
+    if self.mask_auto:   # from_split's "auto": by the rows built here, whatever set `last_prob`
         self.mask_input = self.resolved["mask_input"] = auto_mask_input(last_prob)
     kw = dict(mask_prob=mask_prob, last_prob=last_prob, copies=copies, batch_size=batch_size, seed=seed,
               random_prob=random_prob, keep_prob=keep_prob, **opts)
