@@ -61,6 +61,8 @@ def _row(run:Path) -> dict:
     if "test" not in m: raise SystemExit(f"{run}: the run has no test metrics (unfinished?); finish it with --resume first")
     row = {"seed": r.get("seed"), "valid": m["valid"], "test": m["test"], "best_epoch": m.get("best_epoch"),
            "epochs_run": m.get("epochs_run"), "seconds": round(float(m.get("seconds", float("nan"))), 1), "run": str(run)}
+    if "calibrated" in m:   # options chosen on validation after training (SASRec's popularity prior), and what each weight gave
+        row.update(calibrated=m["calibrated"], calibration=m["calibration"])
     if "refit" in m:   # the test is the refit model's (eval.refit); keep the chosen model's beside it
         row.update(test_before_refit=m["refit"]["test_before"], refit_epochs=m["refit"]["epochs"])
     return row

@@ -13,7 +13,7 @@ from torch import nn
 from .metrics import MetricAccumulator, ranking_metrics, sampled_ranking_metrics
 
 # %% auto #0
-__all__ = ['EvalResult', 'model_device', 'evaluate']
+__all__ = ['EvalResult', 'model_device', 'evaluate', 'evaluate_prior']
 
 # %% ../nbs/11_evaluate.ipynb #da0cd25f
 @dataclass
@@ -44,22 +44,15 @@ def _chunks(data, chunk_size:int|None, rank:int=0, world:int=1):
             if i % world == rank: yield b
 
 # %% ../nbs/11_evaluate.ipynb #83939383
-@torch.no_grad()
-def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
-             data, # An `EvalBatcher` (or any iterable of batches with `users`, `target`, and `exclude` when needed)
-             ks=(10,), # Cut-offs
-             exclude_seen:bool=True, # Exclude items seen before the target (train, and validation for test)
-             candidates:bool=False, # Rank the sampled candidates (target first) instead of the whole catalogue
-             chunk_size:int|None=1024, # Users per chunk; memory is O(chunk_size x n_items)
-             distributed:bool=False, # Share the rows among the processes of torch.distributed and all-reduce the metrics
-            ) -> EvalResult:
-    "Ranking metrics of `model` on `data`: full ranking by default, means over users."
+def _evaluate(model, data, ks, exclude_seen, candidates, chunk_size, distributed, offsets) -> list[EvalResult]:
+    "One pass over `data`: the metrics of `model.score` plus each of `offsets` (None, or an (n_items + 1,) score added to every row)."
     import torch.distributed as dist
     rank, world = (dist.get_rank(), dist.get_world_size()) if distributed and dist.is_available() and dist.is_initialized() else (0, 1)
     dev, was = model_device(model), model.training
     model.eval()
-    acc, n = MetricAccumulator(), 0
+    accs, n = [MetricAccumulator() for _ in offsets], 0
     width = getattr(data, "n_items", None)
+    offsets = [None if o is None else torch.as_tensor(o, dtype=torch.float32, device=dev) for o in offsets]
     try:
         for b in _chunks(data, chunk_size, rank, world):
             b = {k: v.to(dev, non_blocking=True) if torch.is_tensor(v) else v for k, v in b.items()}
@@ -71,8 +64,9 @@ def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
                 if "candidates" not in b: raise ValueError("candidates=True needs evaluation data with sampled negatives (n_neg > 0)")
                 c = b["candidates"]
                 if not (c[:, 0] == t).all(): raise ValueError("the first candidate of every row must be its target")
-                cs = s.gather(1, c)
-                acc.update(sampled_ranking_metrics(cs[:, 0], cs[:, 1:], ks, per_row=True))
+                for acc, o in zip(accs, offsets):
+                    cs = s.gather(1, c) if o is None else s.gather(1, c) + o[c]
+                    acc.update(sampled_ranking_metrics(cs[:, 0], cs[:, 1:], ks, per_row=True))
             else:
                 if exclude_seen:
                     ex = b["exclude"] if "exclude" in b else data.exclude_mask(b["users"], t, device=dev) if hasattr(data, "exclude_mask") else None
@@ -80,11 +74,47 @@ def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
                     ex = ex.to(dev)
                 else:
                     ex = torch.zeros_like(s, dtype=torch.bool); ex[:, 0] = True  # padding is never a recommendation
-                acc.update(ranking_metrics(s, t, ks, exclude=ex, per_row=True))
+                for acc, o in zip(accs, offsets): acc.update(ranking_metrics(s if o is None else s + o, t, ks, exclude=ex, per_row=True))
             n += len(t)
     finally: model.train(was)
-    if world > 1: n = int(acc.all_reduce().n + acc.n_skipped)  # every process now holds the totals
-    if n == 0: raise ValueError("No evaluation rows: the evaluation data is empty")
-    m = acc.compute(); m.pop("n", None); m.pop("n_skipped", None)
-    if candidates: m = {f"sampled_{k}": v for k, v in m.items()}
-    return EvalResult(m, n, exclude_seen if not candidates else True, "sampled" if candidates else "full")
+    out = []
+    for acc in accs:
+        m_n = int(acc.all_reduce().n + acc.n_skipped) if world > 1 else n   # every process now holds the totals
+        if m_n == 0: raise ValueError("No evaluation rows: the evaluation data is empty")
+        m = acc.compute(); m.pop("n", None); m.pop("n_skipped", None)
+        if candidates: m = {f"sampled_{k}": v for k, v in m.items()}
+        out.append(EvalResult(m, m_n, exclude_seen if not candidates else True, "sampled" if candidates else "full"))
+    return out
+
+@torch.no_grad()
+def evaluate(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
+             data, # An `EvalBatcher` (or any iterable of batches with `users`, `target`, and `exclude` when needed)
+             ks=(10,), # Cut-offs
+             exclude_seen:bool=True, # Exclude items seen before the target (train, and validation for test)
+             candidates:bool=False, # Rank the sampled candidates (target first) instead of the whole catalogue
+             chunk_size:int|None=1024, # Users per chunk; memory is O(chunk_size x n_items)
+             distributed:bool=False, # Share the rows among the processes of torch.distributed and all-reduce the metrics
+            ) -> EvalResult:
+    "Ranking metrics of `model` on `data`: full ranking by default, means over users."
+    return _evaluate(model, data, ks, exclude_seen, candidates, chunk_size, distributed, [None])[0]
+
+# %% ../nbs/11_evaluate.ipynb #4274846b
+@torch.no_grad()
+def evaluate_prior(model:nn.Module, # Implements `score(batch) -> (B, n_items + 1)`
+                   data, # An `EvalBatcher` (as for `evaluate`)
+                   prior, # (n_items + 1,) score added to every row, times each weight
+                   weights, # The weights to try
+                   ks=(10,), # Cut-offs
+                   exclude_seen:bool=True, # Exclude items seen before the target
+                   chunk_size:int|None=1024, # Users per chunk
+                   distributed:bool=False, # As for `evaluate`
+                  ) -> dict[float, EvalResult]: # The metrics for each weight
+    "`evaluate` of `model.score + w · prior` for every `w` in `weights`, in one pass over `data`."
+    prior, weights = torch.as_tensor(prior, dtype=torch.float32), [float(w) for w in weights]
+    if prior.ndim != 1: raise ValueError(f"prior must be one score per item, shape (n_items + 1,), got {tuple(prior.shape)}")
+    if not torch.isfinite(prior).all(): raise ValueError("prior holds NaN or infinite values: give finite scores (e.g. log(1 + count))")
+    width = getattr(data, "n_items", None)
+    if width is not None and len(prior) != width + 1: raise ValueError(f"prior has {len(prior)} entries, expected n_items + 1 = {width + 1}")
+    if not weights: raise ValueError("weights is empty: give at least one weight (0 is the model alone)")
+    res = _evaluate(model, data, ks, exclude_seen, False, chunk_size, distributed, [None if w == 0 else w * prior for w in weights])
+    return dict(zip(weights, res))

@@ -21,7 +21,7 @@ from .core import seed_everything
 from .data.batchers import EvalBatcher
 from .data.interactions import Interactions
 from .data.split import Split, make_split
-from .evaluate import evaluate
+from .evaluate import evaluate, evaluate_prior
 from .metrics import EXTRA_METRICS
 from .models.baselines import MostPop
 from .models.bert4rec import BERT4Rec
@@ -37,10 +37,10 @@ except ModuleNotFoundError:  # Python 3.10: the same parser, from PyPI
 
 # %% auto #0
 __all__ = ['MODELS', 'SECTIONS', 'TRAINER_OPTIONS', 'TOP_LEVEL', 'OPTION_CHOICES', 'NUMBER_OR_NONE', 'POSITIVE', 'NON_NEGATIVE',
-           'DATA_SUFFIXES', 'AUTO_REFIT_COLD', 'model_class', 'model_defaults', 'data_defaults', 'trainer_defaults',
-           'eval_defaults', 'Recipe', 'recipe', 'parse_value', 'load_dataset', 'load_interactions', 'dataset_name',
-           'Run', 'build', 'RunConflict', 'check_run_folder', 'refit_wanted', 'section_options', 'resolved_options',
-           'run', 'run_folds', 'load_run', 'resume']
+           'NUMBER_OR_AUTO', 'DATA_SUFFIXES', 'AUTO_REFIT_COLD', 'POPULARITY_GRID', 'model_class', 'model_defaults',
+           'data_defaults', 'trainer_defaults', 'eval_defaults', 'Recipe', 'recipe', 'parse_value', 'load_dataset',
+           'load_interactions', 'dataset_name', 'Run', 'build', 'RunConflict', 'check_run_folder', 'refit_wanted',
+           'section_options', 'resolved_options', 'calibrate_popularity', 'run', 'run_folds', 'load_run', 'resume']
 
 # %% ../nbs/35_experiment.ipynb #3cb87c3d
 MODELS = {"mostpop": MostPop, "mf": MF, "bpr": BPR, "sasrec": SASRec, "bst": BST, "bert4rec": BERT4Rec}
@@ -139,6 +139,7 @@ NUMBER_OR_NONE = {"trainer.max_time": float, "trainer.clip_norm": float, "traine
                   "data.last_prob": float, "trainer.ema": float, "trainer.lr": float}   # default None
 POSITIVE = ("trainer.max_time", "trainer.clip_norm")   # numbers that must be above zero (None: off)
 NON_NEGATIVE = ("trainer.ema",)   # numbers at least zero (0, which TOML can hold, or None: off)
+NUMBER_OR_AUTO = ("model.popularity",)   # "auto" (chosen on the validation split) or a number
 
 def _coerce(key:str, value, default):
     "`value` checked against the type of `default` (ints accepted for floats, as floats), or against its choices."
@@ -147,6 +148,11 @@ def _coerce(key:str, value, default):
         if not (low and value < float("inf")):   # refused here, before a run folder is made for it
             raise ValueError(f"{key} takes a {'positive' if key in POSITIVE else 'non-negative'} number "
                              f"(default: {_toml_text(default) if default is not None else 'none'}), got {value!r}")
+    if key in NUMBER_OR_AUTO:
+        if isinstance(value, str) and value == "auto": return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not abs(value) < float("inf"):
+            raise ValueError(f'{key} takes a number or "auto" (default {_toml_text(default)}), got {value!r}')
+        return float(value)
     if key in OPTION_CHOICES:
         choices = OPTION_CHOICES[key]
         if not any(value is c or (isinstance(c, str) and value == c) for c in choices):
@@ -473,6 +479,22 @@ def _refit(r:Recipe, split:Split, epochs:int, out, device, resume:bool, data_dir
     res.eval, res.recipe = {"test": res.eval["test"]}, r   # the run's own recipe, its "auto" options kept
     return res, {"test": m["test"], "refit": {"epochs": epochs, "train_rows": len(rs.train), "seconds": time.perf_counter() - t0}}
 
+POPULARITY_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)   # the weights `popularity="auto"` chooses from (see `models.sasrec`)
+
+def calibrate_popularity(model:nn.Module, # Has a popularity prior: `popularity` and the log counts `log_pop` (SASRec)
+                         valid, # The validation `EvalBatcher`
+                         metric:str="NDCG@10", # What is maximised
+                         grid=POPULARITY_GRID, # The weights tried
+                         **opts, # `evaluate`'s options (ks, exclude_seen, chunk_size, distributed)
+                        ) -> tuple[float, dict]: # The weight chosen, and {weight: validation metrics}
+    "Set `model.popularity` to the weight of `grid` with the best `metric` on `valid` (the smallest on ties); the model's weights are untouched."
+    if getattr(model, "log_pop", None) is None: raise ValueError(f"{type(model).__name__} has no popularity prior to calibrate (no log_pop)")
+    model.popularity = 0.0
+    got = {w: r.metrics for w, r in evaluate_prior(model, valid, model.log_pop, grid, **opts).items()}
+    if metric not in got[float(grid[0])]: raise ValueError(f"cannot calibrate on {metric!r}: the validation gives {sorted(got[float(grid[0])])}")
+    model.popularity = max(got, key=lambda w: (got[w][metric], -w))
+    return model.popularity, got
+
 def run(recipe:Recipe, # What to train
         dataset:str|None=None, # Replaces `recipe.dataset`
         seed:int|None=None, # Replaces `recipe.seed`
@@ -512,11 +534,24 @@ def run(recipe:Recipe, # What to train
                   split, data_dir, progress, on_epoch, resolved=auto, epochs=r.trainer["epochs"] if has_params else 0)
     tr.fit()
     m = tr.finish(protocol={**_protocol(r, split), "refit": refit, "cold_valid_share": cold})
+    calibrated = {}
+    if getattr(model, "popularity_auto", False) and has_params and "valid" in evals:   # popularity="auto": its weight, on validation
+        metric = tr.monitor if tr.monitor in m["valid"] else "NDCG@10"
+        beta, grid = calibrate_popularity(model, evals["valid"], metric, ks=tr.ks, exclude_seen=tr.exclude_seen,
+                                          chunk_size=r.eval["chunk_size"], distributed=tr.world > 1)
+        calibrated = {"model.popularity": beta}
+        m["valid"] = {**m["valid"], **grid[beta]}
+        if m.get("test") and beta:
+            m["test"] = evaluate(model, evals["test"], ks=tr.ks, exclude_seen=tr.exclude_seen, chunk_size=r.eval["chunk_size"],
+                                 distributed=tr.world > 1).metrics
+        m["calibrated"], m["calibration"] = calibrated, {"metric": metric, "valid": {str(w): g[metric] for w, g in grid.items()}}
+        if verbose: print(f"chosen on validation: model.popularity={_toml_text(beta)} ({metric} {grid[beta][metric]:.4f}; "
+                          f"{grid[0.0][metric]:.4f} without the prior)", flush=True)
     for w, extra in _extra_metrics(res, ("valid",) if refit or not test else ("valid", "test")).items(): m[w] = {**m.get(w, {}), **extra}
     if refit:   # the chosen number of epochs, on train + validation; the test is the refit model's
         chosen = evaluate(model, evals["test"], ks=tr.ks, exclude_seen=tr.exclude_seen, chunk_size=r.eval["chunk_size"]).metrics
         if verbose: print(f"refit on train and validation for {m['best_epoch'] or m['epochs_run']} epochs", flush=True)
-        res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress, auto)
+        res, more = _refit(r, split, m["best_epoch"] or m["epochs_run"], out, device, resume, data_dir, progress, {**auto, **calibrated})
         more["refit"]["test_before"] = chosen   # the chosen model's test, for comparison only
         m.update(more); model, split, evals = res.model, res.split, res.eval
         for w, extra in _extra_metrics(res, ("test",)).items(): m[w] = {**m.get(w, {}), **extra}
@@ -569,7 +604,8 @@ def load_run(path:str|Path, # A run folder written by `run` (or `recsys-nb train
     path = Path(path)
     r = _run_recipe(path)
     cfg = json.loads((path/"config.json").read_text()) if (path/"config.json").exists() else {}
-    pinned = _pinned(r, cfg.get("resolved"))   # the model as it trained, not re-decided on the (refit) split
+    metrics = json.loads((path/"metrics.json").read_text()) if (path/"metrics.json").exists() else {}
+    pinned = _pinned(r, {**(cfg.get("resolved") or {}), **metrics.get("calibrated", {})})   # the model as it trained and was tested, not re-decided on the (refit) split
     res = build(pinned, data_dir if data_dir is not None else cfg.get("data_dir"), download)
     ckpts = path/"checkpoints"
     if r.eval.get("refit") and (path/"refit"/"checkpoints").exists():   # the model that was tested, and the split it learned
@@ -580,8 +616,7 @@ def load_run(path:str|Path, # A run folder written by `run` (or `recsys-nb train
         if p.exists(): res.model.load_state_dict(load_checkpoint(p)["model"]); break
     else:
         if any(q.requires_grad for q in res.model.parameters()): raise FileNotFoundError(f"no checkpoint in {ckpts}")
-    if (path/"metrics.json").exists(): res.metrics = json.loads((path/"metrics.json").read_text())
-    res.out = path
+    res.metrics, res.out = metrics, path
     return res
 
 def resume(path:str|Path, # A run folder with `recipe.toml` and `checkpoints/last.pt`

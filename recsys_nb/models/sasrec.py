@@ -10,10 +10,20 @@ import torch.nn.functional as F
 from fastcore.basics import patch
 from torch import nn
 
+from recsys_nb.models.losses import (
+    OBJECTIVES,
+    check_objective,
+    full_cross_entropy,
+    resolve_objective,
+    sampled_bce,
+    sampled_objective,
+    train_item_counts,
+    with_item_counts,
+)
+
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
-from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_bce, sampled_objective, with_item_counts
 from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
@@ -58,8 +68,9 @@ class SASRec(nn.Module):
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2,
                      ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
-        model=dict(features="auto"),   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
-        data_sized=("n_users", "item_counts", "item_feats", "n_feats"),
+        model=dict(features="auto",    # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
+                   popularity="auto"),   # the popularity prior's weight, chosen on each run's validation split (recsys_nb.experiment)
+        data_sized=("n_users", "item_counts", "item_feats", "n_feats", "pop_counts"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
                                 "model.residual": True, "data.chunk_stride": 1.0,   # seed 003's user head, tuned without overlap
                                 "model.features": "none"}})                         # and without item features
@@ -94,6 +105,8 @@ class SASRec(nn.Module):
                  features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings), "both" (also to the tied output table) or "auto" ("both" when a feature covers at most `FINE_FEATURES` of the catalogue on average, else "input"; "none" without `item_feats`)
                  item_feats=None, # (n_items + 1, A) padded feature ids of each item, 0 = none (`from_split` reads them from the data)
                  n_feats:int|None=None, # Feature ids are 1..n_feats (default: the largest id in `item_feats`)
+                 popularity:float|str=0.0, # Weight β of a popularity prior: β · log(1 + training count) is added to every item's score when ranking, not in training (0: none); "auto": 0 until the experiment layer chooses it on the validation split after training
+                 pop_counts=None, # (n_items + 1,) training count of each item, for `popularity` (`from_split` gives it)
                 ):
         super().__init__()
         if loss not in ("auto", *OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES, 'bce')}, got {loss!r}")
@@ -138,6 +151,18 @@ class SASRec(nn.Module):
             if ft.min() < 0 or ft.max() > n_feats: raise ValueError(f"item_feats hold ids outside 0..{n_feats}")
             self.feat_emb = nn.Embedding(n_feats + 1, d_model, padding_idx=0)
         self.item_feats = None if self.feat_emb is None else nn.Buffer(ft)
+        self.popularity_auto, self.popularity, pc = popularity == "auto", 0.0, None
+        if not self.popularity_auto:
+            if isinstance(popularity, bool) or not isinstance(popularity, (int, float)) or not abs(popularity) < float("inf"):
+                raise ValueError(f'popularity is a finite number (0: no prior) or "auto", got {popularity!r}')
+            self.popularity = float(popularity)
+        if pop_counts is not None:
+            pc = torch.as_tensor(pop_counts).detach().float()
+            if pc.shape != (n_items + 1,) or pc.min() < 0: raise ValueError(f"pop_counts must be n_items + 1 = {n_items + 1} counts >= 0, got shape {tuple(pc.shape)}")
+        elif self.popularity or self.popularity_auto:
+            raise ValueError(f"popularity={popularity!r} needs pop_counts, the training count of each item: build the model with "
+                             "from_split (it counts them), pass pop_counts, or set popularity=0")
+        self.register_buffer("log_pop", None if pc is None else torch.log1p(pc), persistent=False)   # derived from the data: never in a checkpoint
         self.reset_parameters(init)
 
     def reset_parameters(self, init:str="normal"):
@@ -164,6 +189,7 @@ class SASRec(nn.Module):
         "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives, item features); `hparams` are the constructor's options."
         data = split.data
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
+        if hparams.get("popularity", 0.0) and hparams.get("pop_counts") is None: hparams["pop_counts"] = train_item_counts(split)
         if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
             col = item_feature_column(data.items, item_features)
             if col is None and hparams["features"] != "auto":
@@ -256,6 +282,7 @@ def score(self:SASRec, batch:dict) -> torch.Tensor:
     seq = _fit_len(batch["history"], self.max_len) if self.flatten else trim_padding(batch["history"][:, -self.max_len:], on=self.trim)[0]
     r = self.representation(seq, batch.get("users"), last_only=True)
     s = (r if self.flatten else r[:, -1]) @ self.output_table().T
+    if self.popularity: s = s + self.popularity * self.log_pop   # the popularity prior (`popularity`)
     s[:, 0] = float("-inf")
     return s
 
