@@ -68,8 +68,7 @@ class SASRec(nn.Module):
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2,
                      ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
-        model=dict(features="auto",    # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
-                   popularity="auto"),   # the popularity prior's weight, chosen on each run's validation split (recsys_nb.experiment)
+        model=dict(features="auto"),   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
         data_sized=("n_users", "item_counts", "item_feats", "n_feats", "pop_counts"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
                                 "model.residual": True, "data.chunk_stride": 1.0,   # seed 003's user head, tuned without overlap
@@ -105,7 +104,7 @@ class SASRec(nn.Module):
                  features:str="none", # Item features (genres, attributes): "none", "input" (added to the history's embeddings), "both" (also to the tied output table) or "auto" ("both" when a feature covers at most `FINE_FEATURES` of the catalogue on average, else "input"; "none" without `item_feats`)
                  item_feats=None, # (n_items + 1, A) padded feature ids of each item, 0 = none (`from_split` reads them from the data)
                  n_feats:int|None=None, # Feature ids are 1..n_feats (default: the largest id in `item_feats`)
-                 popularity:float|str=0.0, # Weight β of a popularity prior: β · log(1 + training count) is added to every item's score when ranking, not in training (0: none); "auto": 0 until the experiment layer chooses it on the validation split after training
+                 popularity:float|str=0.0, # Weight β of a popularity prior: β · log(1 + training count) is added to every item's score when ranking, not in training (0: none); "auto": 0 until the experiment layer chooses it on the validation split after training (not the default: see "The popularity prior")
                  pop_counts=None, # (n_items + 1,) training count of each item, for `popularity` (`from_split` gives it)
                 ):
         super().__init__()
