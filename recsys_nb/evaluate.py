@@ -64,8 +64,9 @@ def _evaluate(model, data, ks, exclude_seen, candidates, chunk_size, distributed
                 if "candidates" not in b: raise ValueError("candidates=True needs evaluation data with sampled negatives (n_neg > 0)")
                 c = b["candidates"]
                 if not (c[:, 0] == t).all(): raise ValueError("the first candidate of every row must be its target")
+                sc = s.gather(1, c)
                 for acc, o in zip(accs, offsets):
-                    cs = s.gather(1, c) if o is None else s.gather(1, c) + o[c]
+                    cs = sc if o is None else sc + o[c]
                     acc.update(sampled_ranking_metrics(cs[:, 0], cs[:, 1:], ks, per_row=True))
             else:
                 if exclude_seen:
