@@ -14,7 +14,8 @@ import torch
 from .sampling import _check_range, _index_array
 
 # %% auto #0
-__all__ = ['pad_by_user', 'padded_histories', 'pad_ranges', 'histories_from_frame', 'history_chunks']
+__all__ = ['pad_by_user', 'padded_histories', 'pad_ranges', 'histories_from_frame', 'history_chunks', 'item_cooccurrence',
+           'cooccurrence_embedding']
 
 # %% ../../nbs/06_data.histories.ipynb #726b852c
 def _check_sorted(users:np.ndarray, name:str="users"):
@@ -133,3 +134,53 @@ def history_chunks(users, # Dense user id of each interaction, sorted by user th
     ends = bounds[row_user + 1] - j * step
     lens = np.minimum(length, ends - bounds[row_user])
     return pad_ranges(items, ends, lens, int(length)), torch.from_numpy(row_user)
+
+# %% ../../nbs/06_data.histories.ipynb #0b9ad269
+def item_cooccurrence(users, # Dense user id of each interaction, sorted by user then time
+                      items, # Item id (1..n_items) of each interaction
+                      n_items:int, # Items are 1..n_items (row and column 0 are padding)
+                      window:int=3, # Pairs at most this many positions apart in a user's history
+                     ) -> torch.Tensor: # Sparse, coalesced `(n_items + 1, n_items + 1)` float64 counts
+    "How often each pair of items occurs at most `window` positions apart in a user's history, counted in both orders."
+    users, items = _index_array(users, "users"), _index_array(items, "items")
+    if items.shape != users.shape: raise ValueError(f"items must have one entry per interaction: shape {items.shape} != {users.shape}")
+    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1: raise ValueError(f"window must be a positive integer, got {window!r}")
+    _in_range(items, 1, n_items, "items")
+    if len(users) > 1 and not (users[1:] >= users[:-1]).all(): _check_sorted(users)
+    rows, cols = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for k in range(1, min(int(window), len(users) - 1) + 1):   # the pairs k apart, for every k at once over the log
+        same = users[:-k] == users[k:]
+        a, b = items[:-k][same], items[k:][same]
+        rows += [a, b]; cols += [b, a]
+    idx = torch.from_numpy(np.stack([np.concatenate(rows), np.concatenate(cols)]))
+    with torch.sparse.check_sparse_tensor_invariants(False):
+        return torch.sparse_coo_tensor(idx, torch.ones(idx.shape[1], dtype=torch.float64), (n_items + 1, n_items + 1)).coalesce()
+
+# %% ../../nbs/06_data.histories.ipynb #f8669995
+def cooccurrence_embedding(users, # Dense user id of each interaction, sorted by user then time
+                           items, # Item id (1..n_items) of each interaction
+                           n_items:int, # Items are 1..n_items
+                           dim:int, # Width of the vectors
+                           window:int=3, # Pairs at most this many positions apart (`item_cooccurrence`)
+                           seed:int=0, # Seed of the randomized SVD's draws (torch's global generator is left as it was)
+                           std:float=0.02, # Standard deviation of the rows that hold a vector
+                          ) -> tuple[torch.Tensor, torch.Tensor]: # `(n_items + 1, dim)` float32 vectors, and `(n_items + 1,)` bool: which rows hold one
+    "Item vectors from the truncated SVD of the positive PMI of `item_cooccurrence`, rescaled to `std`; zero rows for items without a positive pair."
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1: raise ValueError(f"dim must be a positive integer, got {dim!r}")
+    C = item_cooccurrence(users, items, n_items, window)
+    (i, j), c = C.indices(), C.values()
+    per_item = torch.zeros(n_items + 1, dtype=torch.float64).index_add_(0, i, c)
+    pmi = torch.log(c * c.sum() / (per_item[i] * per_item[j]))
+    keep = pmi > 0
+    E, has = torch.zeros(n_items + 1, dim), torch.zeros(n_items + 1, dtype=torch.bool)
+    if not keep.any(): return E, has
+    has[i[keep]] = True
+    with torch.sparse.check_sparse_tensor_invariants(False):
+        M = torch.sparse_coo_tensor(torch.stack([i[keep], j[keep]]), pmi[keep], C.shape).coalesce()
+    with torch.random.fork_rng(devices=[]):   # svd_lowrank draws from the global generator: seed it, then put it back
+        torch.manual_seed(seed)
+        U, S, _ = torch.svd_lowrank(M, q=min(dim + 10, n_items + 1), niter=4)
+    V = (U[:, :dim] * S[:dim].sqrt()).float()
+    if V.shape[1] < dim: V = torch.cat([V, V.new_zeros(len(V), dim - V.shape[1])], 1)   # a catalogue smaller than dim
+    E[has] = V[has] * (std / V[has].std().clamp_min(1e-12))
+    return E, has

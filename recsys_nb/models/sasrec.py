@@ -5,6 +5,8 @@
 # %% ../../nbs/24_models.sasrec.ipynb #ae592549
 from __future__ import annotations
 
+import inspect
+
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch
@@ -24,10 +26,11 @@ from recsys_nb.models.losses import (
 from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
+from ..data.histories import cooccurrence_embedding
 from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
-__all__ = ['INITS', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'feature_share', 'auto_features', 'SASRec']
+__all__ = ['INITS', 'COOC_WINDOW', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'feature_share', 'auto_features', 'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -44,7 +47,8 @@ class InteractionMLP(nn.Module):
     def forward(self, x:torch.Tensor) -> torch.Tensor: return self.out(self.body(x))
 
 # %% ../../nbs/24_models.sasrec.ipynb #b42da78a
-INITS = ("normal", "uniform", "torch")
+INITS = ("normal", "uniform", "torch", "cooccurrence")
+COOC_WINDOW = 3   # init="cooccurrence": item pairs at most this many positions apart (`cooccurrence_embedding`)
 FEATURE_MODES = ("none", "input", "both")
 FINE_FEATURES = 0.05   # features="auto" also adds item features to the output table when one covers at most this share of the catalogue on average
 
@@ -69,7 +73,7 @@ class SASRec(nn.Module):
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2,
                      ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
         model=dict(features="auto"),   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
-        data_sized=("n_users", "item_counts", "item_feats", "n_feats", "pop_counts"),
+        data_sized=("n_users", "item_counts", "item_feats", "n_feats", "pop_counts", "item_init"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
                                 "model.residual": True, "data.chunk_stride": 1.0,   # seed 003's user head, tuned without overlap
                                 "model.features": "none"}})                         # and without item features
@@ -92,7 +96,8 @@ class SASRec(nn.Module):
                  mlp_hidden=(), # Hidden widths of the interaction MLP
                  user_head:str="position", # "position" (causal, every position) or "flatten" (seed 003, one per window)
                  residual:bool=False, # Position head, tied: add the MLP's output to the hidden state instead of replacing it
-                 init:str="normal", # "normal" (N(0, 0.02)), "uniform" (seed 003's ±0.1) or "torch"
+                 init:str="normal", # "normal" (N(0, 0.02)), "uniform" (seed 003's ±0.1), "torch", or "cooccurrence" (normal, the item table from `item_init`)
+                 item_init=None, # (n_items + 1, d_model) starting item table of init="cooccurrence"; zero rows start as "normal" (`from_split` computes it)
                  ce_chunk:int|None=None, # Positions per cross-entropy chunk (None: automatic, 4M logits a chunk)
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
                  trim:bool=True, # Drop the leading columns that are padding in every row (exact; on a GPU one wait a step; False: static shapes)
@@ -111,6 +116,11 @@ class SASRec(nn.Module):
         if loss not in ("auto", *OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES, 'bce')}, got {loss!r}")
         loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule (models.losses)
         if init not in INITS: raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        self.item_init = None if item_init is None else torch.as_tensor(item_init).detach().float()   # not a parameter or buffer: a start, never in a checkpoint
+        if init == "cooccurrence" and self.item_init is None:
+            raise ValueError('init="cooccurrence" needs item_init, the starting item table: build the model with from_split (it computes it) or pass item_init')
+        if self.item_init is not None and self.item_init.shape != (n_items + 1, d_model):
+            raise ValueError(f"item_init must have shape (n_items + 1, d_model) = ({n_items + 1}, {d_model}), got {tuple(self.item_init.shape)}")
         if user_head not in ("position", "flatten"): raise ValueError(f"user_head must be 'position' or 'flatten', got {user_head!r}")
         if user_dim and n_users < 1: raise ValueError(f"user_dim={user_dim} needs n_users >= 1 (got n_users={n_users})")
         n_neg = (1 if loss == "bce" else 256) if n_neg is None else int(n_neg)
@@ -166,7 +176,7 @@ class SASRec(nn.Module):
 
     def reset_parameters(self, init:str="normal"):
         "Re-initialise the weights (see `INITS`); the padding row of the item embedding is zero."
-        if init == "normal":
+        if init in ("normal", "cooccurrence"):
             for m in self.modules():
                 if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, 0.0, 0.02)
                 if isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
@@ -178,6 +188,10 @@ class SASRec(nn.Module):
                 if "weight" in name: nn.init.uniform_(p, -0.1, 0.1)
                 elif "bias" in name: nn.init.zeros_(p)
         with torch.no_grad():
+            if init == "cooccurrence":   # the rows of items with a co-occurrence vector; the others keep their normal start
+                w, t = self.encoder.items.weight, self.item_init.to(self.encoder.items.weight.device)
+                has = t.abs().sum(1) > 0
+                w[has] = t[has]
             self.encoder.items.weight[0].zero_()
             if self.feat_emb is not None: self.feat_emb.weight[0].zero_()
 
@@ -188,6 +202,10 @@ class SASRec(nn.Module):
         "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives, item features); `hparams` are the constructor's options."
         data = split.data
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
+        if hparams.get("init") == "cooccurrence" and hparams.get("item_init") is None:   # from the training histories (seeded: a function of the data)
+            df = split.train if hasattr(split, "train") else split.df
+            dim = hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default)
+            hparams["item_init"] = cooccurrence_embedding(df["user"].to_numpy(), df["item"].to_numpy(), data.n_items, dim, COOC_WINDOW)[0]
         if hparams.get("popularity", 0.0) and hparams.get("pop_counts") is None: hparams["pop_counts"] = train_item_counts(split)
         if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
             col = item_feature_column(data.items, item_features)
