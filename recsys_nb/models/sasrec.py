@@ -30,7 +30,8 @@ from ..data.histories import cooccurrence_embedding
 from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
-__all__ = ['INITS', 'COOC_WINDOW', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'feature_share', 'auto_features', 'SASRec']
+__all__ = ['INITS', 'COOC_WINDOW', 'SPARSE_ITEMS', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'auto_init',
+           'feature_share', 'auto_features', 'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -49,6 +50,13 @@ class InteractionMLP(nn.Module):
 # %% ../../nbs/24_models.sasrec.ipynb #b42da78a
 INITS = ("normal", "uniform", "torch", "cooccurrence")
 COOC_WINDOW = 3   # init="cooccurrence": item pairs at most this many positions apart (`cooccurrence_embedding`)
+SPARSE_ITEMS = 20   # init="auto": the co-occurrence start where items have fewer training interactions than this on average
+
+def auto_init(split, # A `Split` (its training rows) or an `Interactions`
+             ) -> str:
+    "What `init=\"auto\"` resolves to on `split`: \"cooccurrence\" on a sparse catalogue (fewer than `SPARSE_ITEMS` training interactions per item on average), else \"normal\"."
+    df, n_items = (split.train, split.data.n_items) if hasattr(split, "train") else (split.df, split.n_items)
+    return "cooccurrence" if len(df) < SPARSE_ITEMS * n_items else "normal"
 FEATURE_MODES = ("none", "input", "both")
 FINE_FEATURES = 0.05   # features="auto" also adds item features to the output table when one covers at most this share of the catalogue on average
 
@@ -72,7 +80,8 @@ class SASRec(nn.Module):
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=1e-3, weight_decay=0.0, patience=8, eval_every=2,
                      ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
-        model=dict(features="auto"),   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
+        model=dict(features="auto",   # the data's item features where it has them, by `auto_features` (chosen on ml-100k's and LastFM's validation)
+                   init="auto"),      # the co-occurrence start on sparse catalogues, by `auto_init` (chosen on Beauty's, LastFM's and ml-100k's validation)
         data_sized=("n_users", "item_counts", "item_feats", "n_feats", "pop_counts", "item_init"),
         variants={"user-head": {"model.user_dim": 32, "model.mlp_hidden": [64], "model.user_head": "position",
                                 "model.residual": True, "data.chunk_stride": 1.0,   # seed 003's user head, tuned without overlap
@@ -96,7 +105,7 @@ class SASRec(nn.Module):
                  mlp_hidden=(), # Hidden widths of the interaction MLP
                  user_head:str="position", # "position" (causal, every position) or "flatten" (seed 003, one per window)
                  residual:bool=False, # Position head, tied: add the MLP's output to the hidden state instead of replacing it
-                 init:str="normal", # "normal" (N(0, 0.02)), "uniform" (seed 003's ±0.1), "torch", or "cooccurrence" (normal, the item table from `item_init`)
+                 init:str="normal", # "normal" (N(0, 0.02)), "uniform" (seed 003's ±0.1), "torch", "cooccurrence" (normal, the item table from `item_init`), or "auto" ("cooccurrence" when given `item_init`, else "normal"; `from_split` gives it by `auto_init`)
                  item_init=None, # (n_items + 1, d_model) starting item table of init="cooccurrence"; zero rows start as "normal" (`from_split` computes it)
                  ce_chunk:int|None=None, # Positions per cross-entropy chunk (None: automatic, 4M logits a chunk)
                  ce_impl:str="auto", # Full cross-entropy: "auto" (CCE's fused kernel on a GPU that has it, else chunked), "chunked" or "cce"
@@ -115,7 +124,8 @@ class SASRec(nn.Module):
         super().__init__()
         if loss not in ("auto", *OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES, 'bce')}, got {loss!r}")
         loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule (models.losses)
-        if init not in INITS: raise ValueError(f"init must be one of {INITS}, got {init!r}")
+        if init == "auto": init = "normal" if item_init is None else "cooccurrence"
+        if init not in INITS: raise ValueError(f"init must be one of {(*INITS, 'auto')}, got {init!r}")
         self.item_init = None if item_init is None else torch.as_tensor(item_init).detach().float()   # not a parameter or buffer: a start, never in a checkpoint
         if init == "cooccurrence" and self.item_init is None:
             raise ValueError('init="cooccurrence" needs item_init, the starting item table: build the model with from_split (it computes it) or pass item_init')
@@ -149,7 +159,7 @@ class SASRec(nn.Module):
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         if features == "auto": features = auto_features(item_feats, tied and not user_dim)
         self.features, self.feat_emb = features, None
-        self.resolved = dict(loss=loss, features=features, **({} if loss == "ce" else dict(n_neg=n_neg, sampler=sampler)))   # what the automatic options became
+        self.resolved = dict(loss=loss, features=features, init=init, **({} if loss == "ce" else dict(n_neg=n_neg, sampler=sampler)))   # what the automatic options became
         if features not in FEATURE_MODES: raise ValueError(f"features must be one of {FEATURE_MODES}, got {features!r}")
         if features == "both" and not (tied and not user_dim): raise ValueError("features='both' adds to the tied output table: it needs tied=True and no user head")
         if features != "none":
@@ -202,7 +212,8 @@ class SASRec(nn.Module):
         "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives, item features); `hparams` are the constructor's options."
         data = split.data
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
-        if hparams.get("init") == "cooccurrence" and hparams.get("item_init") is None:   # from the training histories (seeded: a function of the data)
+        init = hparams.get("init", "normal")
+        if hparams.get("item_init") is None and (init == "cooccurrence" or init == "auto" and auto_init(split) == "cooccurrence"):   # from the training histories (seeded: a function of the data)
             df = split.train if hasattr(split, "train") else split.df
             dim = hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default)
             hparams["item_init"] = cooccurrence_embedding(df["user"].to_numpy(), df["item"].to_numpy(), data.n_items, dim, COOC_WINDOW)[0]
