@@ -71,10 +71,10 @@ def _resolved(r:dict, run:Path) -> dict:
     "A recipe with its automatic options replaced by what they resolved to on the run's data (they train the same)."
     return _resolved_trainer(_resolved_model(_resolved_objective(r, run), run), run)
 
-RESOLVED_MODEL = ("mask_input",)   # other "auto" model options the files record resolved (SASRec's features: as "auto", as always)
+RESOLVED_MODEL = ("mask_input", "init")   # other "auto" model options the files record resolved (SASRec's features: as "auto", as always)
 
 def _resolved_model(r:dict, run:Path) -> dict:
-    "BERT4Rec's mask_input left at 'auto' replaced by what the run made it (config.json; 'token' before the run recorded it)."
+    "BERT4Rec's mask_input and SASRec's init left at 'auto' replaced by what the run made them (config.json; `unrecorded` or 'auto' before a run recorded them)."
     from recsys_nb.experiment import model_class, section_options
     model, cfg = r.get("model", {}), run/"config.json"
     todo = [k for k in RESOLVED_MODEL if model.get(k) == "auto"]
