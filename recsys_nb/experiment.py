@@ -375,6 +375,12 @@ class Run:
     @property
     def data(self) -> Interactions: return self.split.data
 
+def _recipe_split(r:Recipe, data_dir, download:bool) -> Split:
+    "The split recipe `r` names: its dataset, loaded and split with its seed."
+    inter = load_interactions(r.dataset, data_dir, download=download, seed=r.seed, min_rating=r.min_rating, format=r.format,
+                              attributes=r.attributes)
+    return make_split(inter, **r.split, seed=r.seed)
+
 def build(r:Recipe, # The recipe
           data_dir=None, # Folder holding MovieLens data
           download:bool=True, # Download missing MovieLens data
@@ -383,10 +389,7 @@ def build(r:Recipe, # The recipe
          ) -> Run:
     "The split, model and evaluation batches of recipe `r`, untrained."
     if reseed: seed_everything(r.seed)
-    if split is None:
-        inter = load_interactions(r.dataset, data_dir, download=download, seed=r.seed, min_rating=r.min_rating, format=r.format,
-                                  attributes=r.attributes)
-        split = make_split(inter, **r.split, seed=r.seed)
+    if split is None: split = _recipe_split(r, data_dir, download)
     model = model_class(r.name).from_split(split, **r.model)
     L = getattr(model, "max_len", 200)
     evals = {w: EvalBatcher.from_split(split, w, max_len=L) for w in ("valid", "test") if len(getattr(split, w))}
@@ -606,10 +609,14 @@ def load_run(path:str|Path, # A run folder written by `run` (or `recsys-nb train
     cfg = json.loads((path/"config.json").read_text()) if (path/"config.json").exists() else {}
     metrics = json.loads((path/"metrics.json").read_text()) if (path/"metrics.json").exists() else {}
     pinned = _pinned(r, {**(cfg.get("resolved") or {}), **metrics.get("calibrated", {})})   # the model as it trained and was tested, not re-decided on the (refit) split
-    res = build(pinned, data_dir if data_dir is not None else cfg.get("data_dir"), download)
-    ckpts = path/"checkpoints"
-    if r.eval.get("refit") and (path/"refit"/"checkpoints").exists():   # the model that was tested, and the split it learned
-        res = build(pinned, split=res.split.refit()); res.eval = {"test": res.eval["test"]}; ckpts = path/"refit"/"checkpoints"
+    seed_everything(r.seed)
+    split, ckpts = _recipe_split(r, data_dir if data_dir is not None else cfg.get("data_dir"), download), path/"checkpoints"
+    refit = bool(r.eval.get("refit")) and (path/"refit"/"checkpoints").exists()   # the model that was tested, and the split it learned
+    if refit: split, ckpts = split.refit(), path/"refit"/"checkpoints"
+    start = getattr(model_class(r.name), "recipe_defaults", {}).get("start_only", {})   # the checkpoint replaces the start: skip its cost
+    res = build(replace(pinned, model={**pinned.model, **start}), split=split, reseed=False)
+    if start and hasattr(res.model, "resolved"): res.model.resolved.update({k: pinned.model[k] for k in start if k in res.model.resolved})   # as it trained
+    if refit: res.eval = {"test": res.eval["test"]}
     res.recipe = r   # the run's own recipe, its "auto" options kept
     for name in ("best.pt", "last.pt"):
         p = ckpts/name

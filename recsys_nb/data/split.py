@@ -19,8 +19,8 @@ from .interactions import Interactions
 from .movielens import _RATING_COLS, _read_table, _Source, read_ml100k
 
 # %% auto #0
-__all__ = ['Split', 'leave_one_out', 'holdout_users', 'random_per_user', 'temporal', 'leakage_audit', 'ml100k_folds',
-           'implicit_view', 'implicit_holdout', 'make_split']
+__all__ = ['Split', 'leave_one_out', 'holdout_users', 'random_per_user', 'temporal', 'training_rows', 'leakage_audit',
+           'ml100k_folds', 'implicit_view', 'implicit_holdout', 'make_split']
 
 # %% ../../nbs/04_data.split.ipynb #4c7e95e6
 _KINDS = ("loo", "temporal", "holdout", "random-per-user")
@@ -275,6 +275,12 @@ def cold_share(self:Split, which:str="valid") -> float:
     if len(rows) == 0: return 0.0
     seen = np.zeros(self.data.n_items + 1, bool); seen[self.train["item"].to_numpy()] = True
     return float(1 - seen[rows["item"].to_numpy()].mean())
+
+# %% ../../nbs/04_data.split.ipynb #30dd512b
+def training_rows(data, # A `Split` (its training rows) or an `Interactions` (all of its rows)
+                 ) -> tuple[pd.DataFrame, int]: # The rows, sorted by user then time, and the catalogue size `n_items`
+    "The rows a model learns from, and `n_items`: what the rules that size a model by the data (`auto_init`, `median_history`, `train_item_counts`) read."
+    return (data.train, data.data.n_items) if hasattr(data, "train") else (data.df, data.n_items)
 
 # %% ../../nbs/04_data.split.ipynb #44330b1d
 def _user_last(f:pd.DataFrame, n_users:int) -> np.ndarray:

@@ -11,6 +11,7 @@ from fastcore.basics import patch_to
 from torch import nn
 
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
+from ..data.split import training_rows
 from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, with_item_counts
 from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
@@ -187,7 +188,7 @@ SHORT_HISTORY = 32   # last_prob=None: rows mask their last item only where the 
 def median_history(split, # A `Split` (its training rows) or an `Interactions`
                   ) -> float:
     "The median number of training interactions per user."
-    df = split.train if hasattr(split, "train") else split.df
+    df = training_rows(split)[0]
     return float(df.groupby("user", sort=False).size().median()) if len(df) else 0.0
 
 def auto_last_prob(split) -> float:

@@ -9,6 +9,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.checkpoint import checkpoint
 
+from ..data.split import training_rows
+
 # %% auto #0
 __all__ = ['CE_IMPLS', 'SAMPLERS', 'OBJECTIVES', 'AUTO_NEGATIVES', 'AUTO_RATIO', 'BPR_LOSSES', 'chunked_cross_entropy',
            'catalogue_ce', 'cce_available', 'ce_backend', 'full_cross_entropy', 'sampled_bce', 'sampled_softmax',
@@ -338,7 +340,7 @@ def check_objective(loss:str, # The model's objective: "ce", "sampled", "gbce" (
 def train_item_counts(split, # A `Split` (its training rows are counted) or an `Interactions`
                      ) -> torch.Tensor: # (n_items + 1,) count of each item id (entry 0, padding, is 0)
     "How often each item occurs in the training rows of `split`."
-    df, n_items = (split.train, split.data.n_items) if hasattr(split, "train") else (split.df, split.n_items)
+    df, n_items = training_rows(split)
     return torch.bincount(torch.from_numpy(df["item"].to_numpy(dtype="int64", copy=True)), minlength=n_items + 1)
 
 # %% ../../nbs/19_models.losses.ipynb #56782f3d

@@ -27,6 +27,7 @@ from ..data.batchers import Batch, EvalBatch
 from ..data.causal import BucketCausalBatcher, CausalBatch, WindowBatch, WindowBatcher
 from ..data.context import item_feature_column, item_genre_table
 from ..data.histories import cooccurrence_embedding
+from ..data.split import training_rows
 from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
@@ -55,7 +56,7 @@ SPARSE_ITEMS = 20   # init="auto": the co-occurrence start where items have fewe
 def auto_init(split, # A `Split` (its training rows) or an `Interactions`
              ) -> str:
     "What `init=\"auto\"` resolves to on `split`: \"cooccurrence\" on a sparse catalogue (fewer than `SPARSE_ITEMS` training interactions per item on average), else \"normal\"."
-    df, n_items = (split.train, split.data.n_items) if hasattr(split, "train") else (split.df, split.n_items)
+    df, n_items = training_rows(split)
     return "cooccurrence" if len(df) < SPARSE_ITEMS * n_items else "normal"
 FEATURE_MODES = ("none", "input", "both")
 FINE_FEATURES = 0.05   # features="auto" also adds item features to the output table when one covers at most this share of the catalogue on average
@@ -214,7 +215,7 @@ class SASRec(nn.Module):
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
         init = hparams.get("init", "normal")
         if hparams.get("item_init") is None and (init == "cooccurrence" or init == "auto" and auto_init(split) == "cooccurrence"):   # from the training histories (seeded: a function of the data)
-            df = split.train if hasattr(split, "train") else split.df
+            df = training_rows(split)[0]
             dim = hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default)
             hparams["item_init"] = cooccurrence_embedding(df["user"].to_numpy(), df["item"].to_numpy(), data.n_items, dim, COOC_WINDOW)[0]
         if hparams.get("popularity", 0.0) and hparams.get("pop_counts") is None: hparams["pop_counts"] = train_item_counts(split)
@@ -341,6 +342,9 @@ def train_batches(self:SASRec, split, # A `Split` (its training rows are used) o
     return BucketCausalBatcher.from_data(split, max_len=self.max_len, batch_size=batch_size, seed=seed, bucket=bucket,
                                          full_history=full_history, chunk_stride=None if stride_items == self.max_len else stride_items,
                                          n_neg=self.n_neg if self.loss_type == "bce" else 0, **opts)
+
+# %% ../../nbs/24_models.sasrec.ipynb #17af5974
+SASRec.recipe_defaults["start_only"] = {"init": "normal"}   # options that choose only the starting weights, and the cheap value `load_run` builds with before the checkpoint replaces them
 
 # %% ../../nbs/24_models.sasrec.ipynb #e4a8414a
 SASRec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted recipe keys -> (kind, ...)
