@@ -5,6 +5,8 @@
 # %% ../../nbs/23_models.bert4rec.ipynb #5f1428b3
 from __future__ import annotations
 
+import inspect
+
 import torch
 import torch.nn.functional as F
 from fastcore.basics import patch_to
@@ -13,6 +15,7 @@ from torch import nn
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
 from ..data.split import training_rows
 from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, with_item_counts
+from .sasrec import auto_init, cooccurrence_start
 from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
 # %% auto #0
@@ -42,7 +45,7 @@ class BERT4Rec(nn.Module):
         split=dict(kind="loo"),
         trainer=dict(epochs=200, lr=None, weight_decay=0.0, eval_every=1, patience=8, monitor="NDCG@10",   # lr None: `auto_lr`, by the training task
                      ema=1.0),   # evaluate a moving average of the weights, half-life one epoch (chosen on Beauty's, ML-100k's and LastFM's validation)
-        data_sized=("item_counts",), variants=VARIANTS)
+        data_sized=("item_counts", "item_init"), variants=VARIANTS)
     def __init__(self,
                  n_items:int, # Number of items (dense ids 1..n_items); the mask token is n_items + 1
                  max_len:int=50, # Longest input sequence, the appended mask token included
@@ -64,6 +67,8 @@ class BERT4Rec(nn.Module):
                  sampler:str="auto", # Negatives of loss="sampled": "uniform", "popularity" (logQ-corrected), "mixed" (in-batch + uniform); "auto": popularity where loss="auto" samples, else uniform
                  gbce_t:float=0.75, # Calibration t of loss="gbce" in [0, 1] (0: plain BCE)
                  item_counts=None, # (n_items + 1,) training count of each item, for sampler="popularity" (`from_split` gives it)
+                 init:str="normal", # "normal" (truncated N(0, 0.02), as BERT) or "cooccurrence" (the same, the item rows from `item_init`, as SASRec's); "auto": "cooccurrence" when given `item_init` (`from_split` decides by `auto_init`)
+                 item_init=None, # (n_items + 1, d_model) starting item table of init="cooccurrence"; its zero rows start as "normal" (`from_split` computes it)
                  length_groups:int=4, # Training on the CPU: up to this many groups of rows of similar length, each trimmed to its own longest row, when that halves the slots (exact; 1: one group)
                 ):
         super().__init__()
@@ -85,6 +90,14 @@ class BERT4Rec(nn.Module):
         self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
         self.resolved = dict(loss=loss, **({} if loss == "ce" else dict(n_neg=int(n_neg), sampler=sampler)),
                              mask_input=mask_input)   # what the automatic options became (`from_split` decides mask_input)
+        if init == "auto": init = "normal" if item_init is None else "cooccurrence"
+        if init not in ("normal", "cooccurrence"): raise ValueError(f"init must be one of ('normal', 'cooccurrence', 'auto'), got {init!r}")
+        if init == "cooccurrence" and item_init is None:
+            raise ValueError('init="cooccurrence" needs item_init, the starting item table: build the model with from_split (it computes it) or pass item_init')
+        item_init = None if item_init is None else torch.as_tensor(item_init).detach().float()   # a start, never in a checkpoint
+        if item_init is not None and item_init.shape != (n_items + 1, d_model):
+            raise ValueError(f"item_init must have shape (n_items + 1, d_model) = ({n_items + 1}, {d_model}), got {tuple(item_init.shape)}")
+        self.resolved["init"] = init
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,
                                        pre_norm=pre_norm, positions="learned", final_norm=final_norm, activation=activation)
@@ -93,6 +106,10 @@ class BERT4Rec(nn.Module):
         if tied: self.out_bias = nn.Parameter(torch.zeros(n_items + 1))
         else: self.out = nn.Linear(d_model, n_items + 1)
         self.apply(self._init)
+        if init == "cooccurrence":   # the rows of items with a co-occurrence vector; the others (and the mask token) keep the normal start
+            with torch.no_grad():
+                has = item_init.abs().sum(1) > 0
+                self.encoder.items.weight[:n_items + 1][has] = item_init[has]
 
     @staticmethod
     def _init(m):
@@ -172,16 +189,21 @@ BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted 
 @patch_to(BERT4Rec, cls_method=True)
 def from_split(cls, split, # A `Split`
                mask_input:str="auto", # "token", "previous", or "auto": `auto_mask_input`, "previous" where the rows are next-item rows
+               init:str="normal", # "normal", "cooccurrence" (the item table from `cooccurrence_start` of the split), or "auto": SASRec's `auto_init`
                **hparams, # Passed to `BERT4Rec`
               ) -> BERT4Rec:
-    "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives); `mask_input` by its histories."
+    "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives); `mask_input` by its histories; the co-occurrence start from its training rows."
     auto = mask_input == "auto"
-    model = cls(split.data.n_items, mask_input=auto_mask_input(auto_last_prob(split)) if auto else mask_input,
+    if init == "auto" and hparams.get("item_init") is None: init = auto_init(split)
+    if init == "cooccurrence" and hparams.get("item_init") is None:   # from the training histories (seeded: a function of the data)
+        hparams["item_init"] = cooccurrence_start(split, hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default))
+    model = cls(split.data.n_items, mask_input=auto_mask_input(auto_last_prob(split)) if auto else mask_input, init=init,
                 **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
     model.mask_auto = auto   # "auto": `train_batches` decides it again by the rows it builds
     return model
 
 BERT4Rec.recipe_defaults["unrecorded"] = {"mask_input": "token"}   # run folders from before "auto": their model, reloaded or resumed
+BERT4Rec.recipe_defaults["start_only"] = {"init": "normal"}   # options that choose only the starting weights: `load_run` builds with these, then loads the checkpoint
 
 SHORT_HISTORY = 32   # last_prob=None: rows mask their last item only where the median training history is shorter
 

@@ -32,7 +32,7 @@ from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
 __all__ = ['INITS', 'COOC_WINDOW', 'SPARSE_ITEMS', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'auto_init',
-           'feature_share', 'auto_features', 'SASRec']
+           'cooccurrence_start', 'feature_share', 'auto_features', 'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -58,6 +58,14 @@ def auto_init(split, # A `Split` (its training rows) or an `Interactions`
     "What `init=\"auto\"` resolves to on `split`: \"cooccurrence\" on a sparse catalogue (fewer than `SPARSE_ITEMS` training interactions per item on average), else \"normal\"."
     df, n_items = training_rows(split)
     return "cooccurrence" if len(df) < SPARSE_ITEMS * n_items else "normal"
+
+def cooccurrence_start(split, # A `Split` (its training rows) or an `Interactions`
+                       dim:int, # Width of the item table
+                      ) -> torch.Tensor: # (n_items + 1, dim); zero rows for items without a positive pair
+    "The item table `init=\"cooccurrence\"` starts from (SASRec's and BERT4Rec's): `cooccurrence_embedding` of the training histories, pairs at most `COOC_WINDOW` apart."
+    df, n_items = training_rows(split)
+    return cooccurrence_embedding(df["user"].to_numpy(), df["item"].to_numpy(), n_items, dim, COOC_WINDOW)[0]
+
 FEATURE_MODES = ("none", "input", "both")
 FINE_FEATURES = 0.05   # features="auto" also adds item features to the output table when one covers at most this share of the catalogue on average
 
@@ -215,9 +223,7 @@ class SASRec(nn.Module):
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
         init = hparams.get("init", "normal")
         if hparams.get("item_init") is None and (init == "cooccurrence" or init == "auto" and auto_init(split) == "cooccurrence"):   # from the training histories (seeded: a function of the data)
-            df = training_rows(split)[0]
-            dim = hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default)
-            hparams["item_init"] = cooccurrence_embedding(df["user"].to_numpy(), df["item"].to_numpy(), data.n_items, dim, COOC_WINDOW)[0]
+            hparams["item_init"] = cooccurrence_start(split, hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default))
         if hparams.get("popularity", 0.0) and hparams.get("pop_counts") is None: hparams["pop_counts"] = train_item_counts(split)
         if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
             col = item_feature_column(data.items, item_features)
