@@ -189,7 +189,7 @@ BERT4Rec.recipe_defaults["search"] = {  # recsys_nb.tune's search space: dotted 
 @patch_to(BERT4Rec, cls_method=True)
 def from_split(cls, split, # A `Split`
                mask_input:str="auto", # "token", "previous", or "auto": `auto_mask_input`, "previous" where the rows are next-item rows
-               init:str="normal", # "normal", "cooccurrence" (the item table from `cooccurrence_start` of the split), or "auto": SASRec's `auto_init`
+               init:str="auto", # "normal", "cooccurrence" (the item table from `cooccurrence_start` of the split), or "auto": SASRec's rule, `auto_init` (chosen on Beauty's and LastFM's validation)
                **hparams, # Passed to `BERT4Rec`
               ) -> BERT4Rec:
     "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives); `mask_input` by its histories; the co-occurrence start from its training rows."
@@ -202,7 +202,7 @@ def from_split(cls, split, # A `Split`
     model.mask_auto = auto   # "auto": `train_batches` decides it again by the rows it builds
     return model
 
-BERT4Rec.recipe_defaults["unrecorded"] = {"mask_input": "token"}   # run folders from before "auto": their model, reloaded or resumed
+BERT4Rec.recipe_defaults["unrecorded"] = {"mask_input": "token", "init": "normal"}   # run folders from before "auto": their model, reloaded or resumed
 BERT4Rec.recipe_defaults["start_only"] = {"init": "normal"}   # options that choose only the starting weights: `load_run` builds with these, then loads the checkpoint
 
 SHORT_HISTORY = 32   # last_prob=None: rows mask their last item only where the median training history is shorter
