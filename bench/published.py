@@ -74,7 +74,7 @@ def _resolved(r:dict, run:Path) -> dict:
 RESOLVED_MODEL = ("mask_input", "init")   # other "auto" model options the files record resolved (SASRec's features: as "auto", as always)
 
 def _resolved_model(r:dict, run:Path) -> dict:
-    "BERT4Rec's mask_input and SASRec's init left at 'auto' replaced by what the run made them (config.json; `unrecorded` or 'auto' before a run recorded them)."
+    "BERT4Rec's mask_input and init and SASRec's init left at 'auto' replaced by what the run made them (config.json; `unrecorded` or 'auto' before a run recorded them)."
     from recsys_nb.experiment import model_class, section_options
     model, cfg = r.get("model", {}), run/"config.json"
     todo = [k for k in RESOLVED_MODEL if model.get(k) == "auto"]
