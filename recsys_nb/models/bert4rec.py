@@ -15,7 +15,7 @@ from torch import nn
 from ..data.cloze import LastItemClozeBatcher, PrefixClozeBatcher
 from ..data.split import training_rows
 from .losses import OBJECTIVES, check_objective, full_cross_entropy, resolve_objective, sampled_objective, with_item_counts
-from .sasrec import auto_init, cooccurrence_start
+from .sasrec import check_init, start_items, with_item_init
 from .transformer import SequenceEncoder, split_by_length, trim_padding, wanted_positions
 
 # %% auto #0
@@ -90,13 +90,7 @@ class BERT4Rec(nn.Module):
         self.objective, self.n_neg, self.sampler, self.gbce_t, self.generator = loss, int(n_neg), sampler, gbce_t, None
         self.resolved = dict(loss=loss, **({} if loss == "ce" else dict(n_neg=int(n_neg), sampler=sampler)),
                              mask_input=mask_input)   # what the automatic options became (`from_split` decides mask_input)
-        if init == "auto": init = "normal" if item_init is None else "cooccurrence"
-        if init not in ("normal", "cooccurrence"): raise ValueError(f"init must be one of ('normal', 'cooccurrence', 'auto'), got {init!r}")
-        if init == "cooccurrence" and item_init is None:
-            raise ValueError('init="cooccurrence" needs item_init, the starting item table: build the model with from_split (it computes it) or pass item_init')
-        item_init = None if item_init is None else torch.as_tensor(item_init).detach().float()   # a start, never in a checkpoint
-        if item_init is not None and item_init.shape != (n_items + 1, d_model):
-            raise ValueError(f"item_init must have shape (n_items + 1, d_model) = ({n_items + 1}, {d_model}), got {tuple(item_init.shape)}")
+        init, item_init = check_init(init, item_init, n_items, d_model, inits=("normal", "cooccurrence"))   # SASRec's checks
         self.resolved["init"] = init
         self.item_counts = None if item_counts is None else nn.Buffer(torch.as_tensor(item_counts, dtype=torch.long))
         self.encoder = SequenceEncoder(n_items + 2, max_len, d_model, n_layers, n_heads, d_ff, dropout, causal=False,
@@ -106,10 +100,7 @@ class BERT4Rec(nn.Module):
         if tied: self.out_bias = nn.Parameter(torch.zeros(n_items + 1))
         else: self.out = nn.Linear(d_model, n_items + 1)
         self.apply(self._init)
-        if init == "cooccurrence":   # the rows of items with a co-occurrence vector; the others (and the mask token) keep the normal start
-            with torch.no_grad():
-                has = item_init.abs().sum(1) > 0
-                self.encoder.items.weight[:n_items + 1][has] = item_init[has]
+        if init == "cooccurrence": start_items(self.encoder.items.weight, item_init)   # the mask token and items without a vector: normal
 
     @staticmethod
     def _init(m):
@@ -194,10 +185,8 @@ def from_split(cls, split, # A `Split`
               ) -> BERT4Rec:
     "BERT4Rec sized from a `Split`: `n_items` from its data (and the item counts for popularity negatives); `mask_input` by its histories; the co-occurrence start from its training rows."
     auto = mask_input == "auto"
-    if init == "auto" and hparams.get("item_init") is None: init = auto_init(split)
-    if init == "cooccurrence" and hparams.get("item_init") is None:   # from the training histories (seeded: a function of the data)
-        hparams["item_init"] = cooccurrence_start(split, hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default))
-    model = cls(split.data.n_items, mask_input=auto_mask_input(auto_last_prob(split)) if auto else mask_input, init=init,
+    hparams = with_item_init(split, {**hparams, "init": init}, inspect.signature(cls).parameters["d_model"].default)   # SASRec's rule and table
+    model = cls(split.data.n_items, mask_input=auto_mask_input(auto_last_prob(split)) if auto else mask_input,
                 **with_item_counts(split, hparams))   # the training counts, where the sampler draws by popularity
     model.mask_auto = auto   # "auto": `train_batches` decides it again by the rows it builds
     return model

@@ -32,7 +32,8 @@ from .transformer import SequenceEncoder, split_by_length, trim_padding
 
 # %% auto #0
 __all__ = ['INITS', 'COOC_WINDOW', 'SPARSE_ITEMS', 'FEATURE_MODES', 'FINE_FEATURES', 'InteractionMLP', 'auto_init',
-           'cooccurrence_start', 'feature_share', 'auto_features', 'SASRec']
+           'cooccurrence_start', 'with_item_init', 'check_init', 'start_items', 'feature_share', 'auto_features',
+           'SASRec']
 
 # %% ../../nbs/24_models.sasrec.ipynb #9bd8992f
 class InteractionMLP(nn.Module):
@@ -65,6 +66,30 @@ def cooccurrence_start(split, # A `Split` (its training rows) or an `Interaction
     "The item table `init=\"cooccurrence\"` starts from (SASRec's and BERT4Rec's): `cooccurrence_embedding` of the training histories, pairs at most `COOC_WINDOW` apart."
     df, n_items = training_rows(split)
     return cooccurrence_embedding(df["user"].to_numpy(), df["item"].to_numpy(), n_items, dim, COOC_WINDOW)[0]
+
+def with_item_init(split, hparams:dict, d_model:int) -> dict:
+    "`hparams` with the co-occurrence table as `item_init` where `init` (\"cooccurrence\", or \"auto\" by `auto_init`) asks for it and none is given (`from_split`'s)."
+    init = hparams.get("init", "normal")
+    if hparams.get("item_init") is None and (init == "cooccurrence" or init == "auto" and auto_init(split) == "cooccurrence"):   # seeded: a function of the data
+        hparams = {**hparams, "item_init": cooccurrence_start(split, hparams.get("d_model", d_model))}
+    return hparams
+
+def check_init(init:str, item_init, n_items:int, d_model:int, inits=INITS) -> tuple[str, torch.Tensor|None]:
+    "`init` resolved (\"auto\": \"cooccurrence\" when given `item_init`) and `item_init` as a float tensor, or a one-line error (the constructors')."
+    if init == "auto": init = "normal" if item_init is None else "cooccurrence"
+    if init not in inits: raise ValueError(f"init must be one of {(*inits, 'auto')}, got {init!r}")
+    item_init = None if item_init is None else torch.as_tensor(item_init).detach().float()   # not a parameter or buffer: a start, never in a checkpoint
+    if init == "cooccurrence" and item_init is None:
+        raise ValueError('init="cooccurrence" needs item_init, the starting item table: build the model with from_split (it computes it) or pass item_init')
+    if item_init is not None and item_init.shape != (n_items + 1, d_model):
+        raise ValueError(f"item_init must have shape (n_items + 1, d_model) = ({n_items + 1}, {d_model}), got {tuple(item_init.shape)}")
+    return init, item_init
+
+def start_items(weight:torch.Tensor, item_init:torch.Tensor):
+    "Write `item_init`'s non-zero rows into the first rows of an item table (the others keep their start)."
+    with torch.no_grad():
+        t = item_init.to(weight.device); has = t.abs().sum(1) > 0
+        weight[:len(t)][has] = t[has]
 
 FEATURE_MODES = ("none", "input", "both")
 FINE_FEATURES = 0.05   # features="auto" also adds item features to the output table when one covers at most this share of the catalogue on average
@@ -133,13 +158,7 @@ class SASRec(nn.Module):
         super().__init__()
         if loss not in ("auto", *OBJECTIVES, "bce"): raise ValueError(f"loss must be one of {('auto', *OBJECTIVES, 'bce')}, got {loss!r}")
         loss, n_neg, sampler = resolve_objective(loss, n_neg, n_items, sampler)   # the catalogue-size rule (models.losses)
-        if init == "auto": init = "normal" if item_init is None else "cooccurrence"
-        if init not in INITS: raise ValueError(f"init must be one of {(*INITS, 'auto')}, got {init!r}")
-        self.item_init = None if item_init is None else torch.as_tensor(item_init).detach().float()   # not a parameter or buffer: a start, never in a checkpoint
-        if init == "cooccurrence" and self.item_init is None:
-            raise ValueError('init="cooccurrence" needs item_init, the starting item table: build the model with from_split (it computes it) or pass item_init')
-        if self.item_init is not None and self.item_init.shape != (n_items + 1, d_model):
-            raise ValueError(f"item_init must have shape (n_items + 1, d_model) = ({n_items + 1}, {d_model}), got {tuple(self.item_init.shape)}")
+        init, self.item_init = check_init(init, item_init, n_items, d_model)   # not a parameter or buffer: a start, never in a checkpoint
         if user_head not in ("position", "flatten"): raise ValueError(f"user_head must be 'position' or 'flatten', got {user_head!r}")
         if user_dim and n_users < 1: raise ValueError(f"user_dim={user_dim} needs n_users >= 1 (got n_users={n_users})")
         n_neg = (1 if loss == "bce" else 256) if n_neg is None else int(n_neg)
@@ -207,10 +226,7 @@ class SASRec(nn.Module):
                 if "weight" in name: nn.init.uniform_(p, -0.1, 0.1)
                 elif "bias" in name: nn.init.zeros_(p)
         with torch.no_grad():
-            if init == "cooccurrence":   # the rows of items with a co-occurrence vector; the others keep their normal start
-                w, t = self.encoder.items.weight, self.item_init.to(self.encoder.items.weight.device)
-                has = t.abs().sum(1) > 0
-                w[has] = t[has]
+            if init == "cooccurrence": start_items(self.encoder.items.weight, self.item_init)   # items without a vector keep the normal start
             self.encoder.items.weight[0].zero_()
             if self.feat_emb is not None: self.feat_emb.weight[0].zero_()
 
@@ -221,9 +237,7 @@ class SASRec(nn.Module):
         "A SASRec sized for `split` (items, users for the user head, item counts for popularity negatives, item features); `hparams` are the constructor's options."
         data = split.data
         hparams = with_item_counts(split, hparams)   # the training counts, where the sampler draws by popularity
-        init = hparams.get("init", "normal")
-        if hparams.get("item_init") is None and (init == "cooccurrence" or init == "auto" and auto_init(split) == "cooccurrence"):   # from the training histories (seeded: a function of the data)
-            hparams["item_init"] = cooccurrence_start(split, hparams.get("d_model", inspect.signature(cls).parameters["d_model"].default))
+        hparams = with_item_init(split, hparams, inspect.signature(cls).parameters["d_model"].default)   # from the training histories
         if hparams.get("popularity", 0.0) and hparams.get("pop_counts") is None: hparams["pop_counts"] = train_item_counts(split)
         if hparams.get("features", "none") != "none" and hparams.get("item_feats") is None:
             col = item_feature_column(data.items, item_features)
